@@ -1,0 +1,344 @@
+"""The verdict: what the browser decides about one request/response pair, with the warnings
+a developer needs next to it."""
+
+from __future__ import annotations
+
+from .browsers import CHROMIUM
+from .browsers import BrowserProfile
+from .catalogue import render_error
+from .checks import authorization_covered_by_wildcard
+from .checks import cors_check
+from .checks import is_redirect
+from .checks import parse_token_list
+from .checks import preflight_check
+from .checks import redirect_location_check
+from .model import Classification
+from .model import CorsError
+from .model import CorsWarning
+from .model import Failure
+from .model import Verdict
+from .model import WireRequest
+from .model import WireResponse
+
+NOT_CORS = Verdict("not-cors")
+
+# Response headers any page can read (CORS-safelisted response header names).
+SAFELISTED_RESPONSE_HEADERS = frozenset(
+    {
+        "cache-control",
+        "content-language",
+        "content-length",
+        "content-type",
+        "expires",
+        "last-modified",
+        "pragma",
+    }
+)
+# Headers nobody reads from script; not worth a "cannot read" warning.
+_PLUMBING_HEADERS = frozenset(
+    {
+        "date",
+        "server",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "vary",
+        "content-encoding",
+        "set-cookie",
+        "set-cookie2",
+        "alt-svc",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-xss-protection",
+        "x-powered-by",
+        "content-security-policy",
+        "content-security-policy-report-only",
+        "referrer-policy",
+        "permissions-policy",
+        "timing-allow-origin",
+        "report-to",
+        "reporting-endpoints",
+        "nel",
+        "accept-ranges",
+        "age",
+        "via",
+        "x-cache",
+        "cf-ray",
+        "cf-cache-status",
+        "proxy-connection",
+        "expect-ct",
+        "origin-agent-cluster",
+        "server-timing",
+    }
+)
+
+
+def _warn(code: str, message: str) -> CorsWarning:
+    return CorsWarning(code, message)
+
+
+def _unreadable_headers(resp: WireResponse, credentials: bool) -> list[str]:
+    exposed_raw = resp.headers.get("access-control-expose-headers")
+    exposed = {n.lower() for n in (parse_token_list(exposed_raw) or ())}
+    if "*" in exposed and not credentials:
+        return []
+    hidden = []
+    for name in resp.headers.names():
+        if (
+            name in SAFELISTED_RESPONSE_HEADERS
+            or name in _PLUMBING_HEADERS
+            or name in exposed
+            or name.startswith(("access-control-", "cross-origin-"))
+        ):
+            continue
+        hidden.append(name)
+    return hidden
+
+
+def _info_warnings(resp: WireResponse, credentials: bool, warnings: list[CorsWarning]) -> None:
+    """Warnings about a response the page may read."""
+    h = resp.headers
+    hidden = _unreadable_headers(resp, credentials)
+    if hidden:
+        names = ", ".join(hidden)
+        warnings.append(
+            _warn(
+                "headers-not-exposed",
+                f"The page cannot read {names}: list them in Access-Control-Expose-Headers.",
+            )
+        )
+    acao = (h.get("access-control-allow-origin") or "").strip()
+    if acao and acao != "*":
+        vary = (h.get("vary") or "").lower()
+        cache_control = (h.get("cache-control") or "").lower()
+        if "origin" not in vary and "*" not in vary and "no-store" not in cache_control:
+            warnings.append(
+                _warn(
+                    "vary-origin-missing",
+                    f"Access-Control-Allow-Origin names one origin ({acao}) but the response has no"
+                    " 'Vary: Origin': a shared or browser cache may hand it to another origin,"
+                    " which then fails CORS.",
+                )
+            )
+    if credentials:
+        exposed = parse_token_list(h.get("access-control-expose-headers")) or ()
+        if "*" in exposed:
+            warnings.append(
+                _warn(
+                    "expose-headers-wildcard-with-credentials",
+                    "Access-Control-Expose-Headers '*' is a literal name for a credentialed"
+                    " request: list the header names.",
+                )
+            )
+
+
+def _status_hidden(resp: WireResponse, warnings: list[CorsWarning], preflight: bool) -> None:
+    if resp.status >= 400:
+        what = "the preflight" if preflight else "the request"
+        warnings.append(
+            _warn(
+                "status-hidden",
+                f"The server answered {what} with {resp.status}; the page never sees that status,"
+                " only a CORS network error (fetch: 'TypeError: Failed to fetch', XHR: status 0).",
+            )
+        )
+
+
+def _mode_warning(c: Classification, warnings: list[CorsWarning]) -> None:
+    if c.mode_inferred and not c.is_preflight:
+        warnings.append(
+            _warn(
+                "mode-inferred",
+                "No Sec-Fetch-Mode header (browsers send it only to https and localhost):"
+                " assumed a fetch()/XHR in cors mode. A form post or a no-cors request is not"
+                " CORS-checked.",
+            )
+        )
+
+
+def _network_error(
+    req: WireRequest, c: Classification, error_text: str | None, redirected_from: str | None
+) -> Verdict:
+    failure = Failure("network-error", error_text or "no response")
+    error = render_error(
+        failure,
+        url=req.url,
+        origin=c.origin or "null",
+        kind=c.kind,
+        method=req.method,
+        redirected_from=redirected_from,
+    )
+    return Verdict("blocked", error)
+
+
+def judge_request(
+    req: WireRequest,
+    c: Classification,
+    resp: WireResponse | None,
+    profile: BrowserProfile = CHROMIUM,
+    *,
+    redirected_from: str | None = None,
+    error_text: str | None = None,
+) -> Verdict:
+    """May the page read this actual (non-preflight) response? For a redirect: does the
+    browser follow it?"""
+    if not c.cors or c.origin is None:
+        return NOT_CORS
+    if resp is None:
+        return _network_error(req, c, error_text, redirected_from)
+    warnings: list[CorsWarning] = []
+    _mode_warning(c, warnings)
+    h = req.headers
+    if resp.status == 304 and ("if-none-match" in h or "if-modified-since" in h):
+        warnings.append(
+            _warn(
+                "revalidation-304",
+                "A 304 answer to a cache revalidation is not CORS-checked; the browser uses its"
+                " stored response, which passed the check when it was stored.",
+            )
+        )
+        return Verdict("allowed", None, tuple(warnings))
+
+    credentials = c.credentials == "include"
+
+    def render(failure: Failure) -> CorsError:
+        return render_error(
+            failure,
+            url=req.url,
+            origin=c.origin or "null",
+            kind=c.kind,
+            method=req.method,
+            redirected_from=redirected_from,
+            acao_lines=resp.headers.count("access-control-allow-origin"),
+        )
+
+    failure = cors_check(c.origin, resp.headers, credentials)
+    if failure is None and is_redirect(resp):
+        failure = redirect_location_check(resp)
+    if failure is not None:
+        _status_hidden(resp, warnings, preflight=False)
+        return Verdict("blocked", render(failure), tuple(warnings))
+
+    alternative = None
+    if not credentials:
+        alt_failure = cors_check(c.origin, resp.headers, True)
+        if alt_failure is not None:
+            alternative = render(alt_failure)
+            warnings.append(
+                _warn(
+                    "credentials-would-block",
+                    "Allowed because the request shows no credentials. Sent with credentials"
+                    " (fetch credentials: 'include', XHR withCredentials) it would be blocked: "
+                    + alternative.message,
+                )
+            )
+    if not is_redirect(resp):
+        _info_warnings(resp, credentials, warnings)
+    return Verdict("allowed", None, tuple(warnings), alternative)
+
+
+def judge_preflight(
+    req: WireRequest,
+    c: Classification,
+    resp: WireResponse | None,
+    profile: BrowserProfile = CHROMIUM,
+    *,
+    credentials: bool = False,
+    redirected_from: str | None = None,
+    error_text: str | None = None,
+) -> Verdict:
+    """Does the browser go on to send the actual request after this preflight?
+
+    A preflight never shows the actual request's credentials mode: the verdict is for
+    `credentials` (default: without), and a warning says what credentials would change.
+    """
+    origin = c.origin or "null"
+    if resp is None:
+        return _network_error(req, c, error_text, redirected_from)
+    method = c.preflight.method
+    announced = c.preflight.headers
+
+    def render(failure: Failure) -> CorsError:
+        return render_error(
+            failure,
+            url=req.url,
+            origin=origin,
+            kind=c.kind,
+            method=method,
+            redirected_from=redirected_from,
+            acao_lines=resp.headers.count("access-control-allow-origin"),
+        )
+
+    warnings: list[CorsWarning] = []
+    if "access-control-request-private-network" in req.headers:
+        warnings.append(
+            _warn(
+                "legacy-pna-preflight",
+                "Access-Control-Request-Private-Network: an older Chrome (104-141) sent a Private"
+                " Network Access preflight. It needed 'Access-Control-Allow-Private-Network: true';"
+                " current Chrome asks the user for Local Network Access permission instead.",
+            )
+        )
+    failure = preflight_check(origin, method, announced, resp, credentials, profile)
+    if failure is not None:
+        if (
+            failure.id.startswith("preflight-acao")
+            and not 200 <= resp.status <= 299
+            and profile.name == "chromium"
+            and not is_redirect(resp)
+        ):
+            warnings.append(
+                _warn(
+                    "safari-reports-status",
+                    f"The preflight also failed with status {resp.status}; Safari checks the"
+                    " status first and reports 'Preflight response is not successful.'",
+                )
+            )
+        if failure.id != "preflight-status-not-ok":
+            _status_hidden(resp, warnings, preflight=True)
+        return Verdict("blocked", render(failure), tuple(warnings))
+
+    alternative = None
+    if not credentials:
+        alt_failure = preflight_check(origin, method, announced, resp, True, profile)
+        if alt_failure is not None:
+            alternative = render(alt_failure)
+            warnings.append(
+                _warn(
+                    "credentials-would-block",
+                    "Passes for a request without credentials. If the page sends it with"
+                    " credentials (fetch credentials: 'include', XHR withCredentials), the browser"
+                    " stops here: " + alternative.message,
+                )
+            )
+    if authorization_covered_by_wildcard(announced, resp, credentials):
+        warnings.append(
+            _warn(
+                "authorization-covered-by-wildcard",
+                "Authorization passes only through 'Access-Control-Allow-Headers: *'. The Fetch"
+                " spec says '*' never covers Authorization. Chromium allows it (DevTools shows a"
+                " deprecation issue) but never caches this preflight, so every request is"
+                " preflighted again; Firefox allows it with a warning; Safari allows it. List"
+                " 'authorization' explicitly.",
+            )
+        )
+    return Verdict("allowed", None, tuple(warnings), alternative)
+
+
+def judge(
+    req: WireRequest,
+    c: Classification,
+    resp: WireResponse | None,
+    profile: BrowserProfile = CHROMIUM,
+    *,
+    redirected_from: str | None = None,
+    error_text: str | None = None,
+) -> Verdict:
+    if c.is_preflight:
+        return judge_preflight(
+            req, c, resp, profile, redirected_from=redirected_from, error_text=error_text
+        )
+    return judge_request(
+        req, c, resp, profile, redirected_from=redirected_from, error_text=error_text
+    )
