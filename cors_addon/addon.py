@@ -1,0 +1,452 @@
+"""The mitmproxy addon: classify every flow, judge it as the browser will, apply rules,
+and turn the verdict into one event for the terminal, the flow and the JSONL log.
+
+Hooks never raise on traffic: an internal error is logged and the flow goes on untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import sys
+import time
+import weakref
+from collections import Counter
+from collections import OrderedDict
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Any
+from typing import Optional
+
+from mitmproxy import command
+from mitmproxy import ctx
+from mitmproxy import exceptions
+from mitmproxy import flow as mflow
+from mitmproxy import flowfilter
+from mitmproxy import hooks
+from mitmproxy import http
+from mitmproxy.net.http import status_codes
+
+from . import render
+from .bypass import BypassDetector
+from .engine import BROWSER_CHOICES
+from .engine import WireResponse
+from .eventlog import EventLog
+from .events import Event
+from .pairing import Pending
+from .pipeline import FlowState
+from .pipeline import Inspector
+from .rules import Rule
+from .rules import RulesError
+from .rules import RuleSet
+from .rules import load_rules
+from .summary import Summary
+from .wire import client_id
+from .wire import wire_request
+from .wire import wire_response
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.25
+MAX_INFLIGHT = 20_000
+
+
+def guarded(hook: Callable[..., None]) -> Callable[..., None]:
+    """Never let an internal error escape a hook: log it, leave the flow alone."""
+
+    @functools.wraps(hook)
+    def wrapper(self: CorsAddon, *args: Any) -> None:
+        try:
+            hook(self, *args)
+        except Exception as e:
+            self.internal_errors += 1
+            logger.warning(
+                f"cors_addon: internal error in {hook.__name__} ({type(e).__name__}: {e});"
+                " the flow is passed on unchanged.",
+                exc_info=self.internal_errors <= 5,
+            )
+
+    return wrapper
+
+
+class CorsAddon:
+    name = "cors"
+
+    def __init__(self) -> None:
+        self.filter: flowfilter.TFilter | None = None
+        self.log: EventLog | None = None
+        self.rules: RuleSet | None = None
+        self.rules_mtime: float | None = None
+        self.rule_hits: Counter[str] = Counter()
+        self.live = Inspector()
+        self.replay = Inspector()
+        self.keep_host_header = False
+        self.summary = Summary()
+        self.bypass = BypassDetector()
+        self.color = False
+        self.internal_errors = 0
+        self._inflight: OrderedDict[str, FlowState] = OrderedDict()
+        self._preflight_flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = (
+            weakref.WeakValueDictionary()
+        )
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- options -----------------------------------------------------------------------
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "cors_log",
+            str,
+            "",
+            "Path of the JSONL event log: one line per CORS request, preflight and orphaned"
+            " preflight. Empty: no log.",
+        )
+        loader.add_option(
+            "cors_rules",
+            str,
+            "",
+            "Path of the TOML rules file that injects, strips or answers CORS. Empty: no"
+            " rules, nothing is changed. Reloaded when the file changes.",
+        )
+        loader.add_option(
+            "cors_browser",
+            str,
+            "auto",
+            "Whose rules decide the verdict: auto (from each request's User-Agent),"
+            " chromium, firefox or safari.",
+            choices=list(BROWSER_CHOICES),
+        )
+        loader.add_option(
+            "cors_filter",
+            Optional[str],  # noqa: UP045 - mitmproxy's --set only parses this spelling on 11
+            None,
+            "A mitmproxy filter expression: only matching flows are inspected.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        if "keep_host_header" in updated:
+            self.keep_host_header = bool(ctx.options.keep_host_header)
+        if "cors_browser" in updated:
+            if ctx.options.cors_browser not in BROWSER_CHOICES:
+                raise exceptions.OptionsError(
+                    f"Invalid cors_browser {ctx.options.cors_browser!r}: choose one of"
+                    f" {', '.join(BROWSER_CHOICES)}."
+                )
+            self.live.browser = self.replay.browser = ctx.options.cors_browser
+        if "cors_filter" in updated:
+            spec = ctx.options.cors_filter
+            if spec:
+                try:
+                    self.filter = flowfilter.parse(spec)
+                except ValueError as e:
+                    raise exceptions.OptionsError(f"Invalid cors_filter {spec!r}: {e}") from e
+            else:
+                self.filter = None
+        if "cors_log" in updated:
+            path = ctx.options.cors_log
+            if path and os.path.isdir(os.path.expanduser(path)):
+                raise exceptions.OptionsError(
+                    f"Invalid cors_log {path!r}: it is a directory; give a file path."
+                )
+            if self.log is not None:
+                self.log.close()
+            self.log = EventLog(path) if path else None
+        if "cors_rules" in updated:
+            path = ctx.options.cors_rules
+            if path:
+                try:
+                    self._install_rules(load_rules(path))
+                except RulesError as e:
+                    raise exceptions.OptionsError(f"Invalid cors_rules: {e}") from e
+            else:
+                self.rules = None
+                self.rules_mtime = None
+
+    def _install_rules(self, rules: RuleSet) -> None:
+        self.rules = rules
+        try:
+            self.rules_mtime = os.stat(rules.path).st_mtime_ns
+        except OSError:
+            self.rules_mtime = None
+        active = sum(1 for r in rules.rules if r.enabled)
+        logger.info(f"cors: {active} of {len(rules.rules)} rules active from {rules.path}")
+        for warning in rules.warnings:
+            logger.warning(f"cors rules: {warning}")
+
+    def running(self) -> None:
+        master = getattr(ctx, "master", None)
+        self.color = (
+            sys.stdout.isatty()
+            and "NO_COLOR" not in os.environ
+            and master is not None
+            and master.addons.get("dumper") is not None
+        )
+        self._warn_if_exposed()
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def _warn_if_exposed(self) -> None:
+        host = ctx.options.listen_host
+        specs = [m for m in ctx.options.mode if "@" in m]
+        exposed = host in ("", "0.0.0.0", "::") and len(specs) < len(ctx.options.mode)
+        exposed = exposed or any(
+            m.rsplit("@", 1)[1].rsplit(":", 1)[0] not in ("127.0.0.1", "localhost", "::1", "[::1]")
+            for m in specs
+            if ":" in m.rsplit("@", 1)[1]
+        )
+        if exposed or (host and host not in ("127.0.0.1", "localhost", "::1")):
+            logger.warning(
+                "cors: the proxy listens beyond this machine's loopback: anyone who can reach"
+                " it can use it, and rules that reflect origins apply to their traffic too."
+            )
+
+    def done(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+        try:
+            for pending, event in [*self.replay.flush(), *self.live.orphans(time.time())]:
+                self._emit_orphan(pending, event)
+        finally:
+            if self.log is not None:
+                self.log.close()
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            self.tick(time.time())
+
+    def tick(self, now: float) -> None:
+        """Periodic work: orphaned preflights, hot reload of the rules file, bypass hint."""
+        try:
+            for pending, event in self.live.orphans(now):
+                self._emit_orphan(pending, event)
+            self._maybe_reload()
+            hint = self.bypass.check(now)
+            if hint:
+                logger.warning(f"cors: {hint}")
+        except Exception as e:
+            logger.warning(f"cors_addon: internal error in tick ({e})", exc_info=True)
+
+    # -- rules hot reload ----------------------------------------------------------------
+
+    def _maybe_reload(self) -> None:
+        if self.rules is None:
+            return
+        try:
+            mtime: float | None = os.stat(self.rules.path).st_mtime_ns
+        except OSError:
+            mtime = None
+        if mtime == self.rules_mtime:
+            return
+        if mtime is None:
+            self.rules_mtime = None
+            logger.warning(
+                f"cors rules: {self.rules.path} was deleted; the previous rules stay active."
+            )
+            return
+        self.reload_rules()
+
+    def reload_rules(self) -> bool:
+        assert self.rules is not None
+        path = self.rules.path
+        try:
+            rules = load_rules(path)
+        except RulesError as e:
+            try:
+                self.rules_mtime = os.stat(path).st_mtime_ns
+            except OSError:
+                self.rules_mtime = None
+            logger.warning(f"cors rules NOT reloaded, the previous rules stay active: {e}")
+            return False
+        self._install_rules(rules)
+        return True
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    @guarded
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        self._begin(flow)
+
+    @guarded
+    def request(self, flow: http.HTTPFlow) -> None:
+        if self.rules is None or flow.response or flow.error or not flow.live:
+            return
+        state = self._inflight.get(flow.id)
+        if state is None or not state.c.is_preflight:
+            return
+        rule = self._match_rule(flow, state)
+        if rule is None:
+            return
+        answer = self.live.answer(state, rule)
+        if answer is not None:
+            flow.response = http.Response.make(answer.status, b"", list(answer.headers.fields))
+
+    @guarded
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
+        if state is None or flow.response is None:
+            return
+        self._finish(flow, state)
+
+    @guarded
+    def error(self, flow: http.HTTPFlow) -> None:
+        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
+        if state is None or flow.response is not None:
+            return
+        self._finish(flow, state)
+
+    # -- the per-flow pipeline ----------------------------------------------------------
+
+    def _inspector(self, flow: http.HTTPFlow) -> Inspector:
+        return self.live if flow.live else self.replay
+
+    def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
+        """Classify the request; pair an actual request with its preflight."""
+        req = flow.request
+        origin = req.headers.get("origin")
+        self.bypass.observe(req.host, origin, req.headers.get("referer"), time.time())
+        if origin is None or (self.filter is not None and not self.filter(flow)):
+            return None
+        inspector = self._inspector(flow)
+        state = inspector.begin(
+            wire_request(flow, self.keep_host_header),
+            client=client_id(flow),
+            time=req.timestamp_start,
+            host=req.host.lower(),
+            port=req.port,
+        )
+        if state is None:
+            return None
+        if not flow.live:
+            for pending, event in inspector.orphans(req.timestamp_start):
+                self._emit_orphan(pending, event)
+        if track:
+            self._inflight[flow.id] = state
+            if len(self._inflight) > MAX_INFLIGHT:
+                self._inflight.popitem(last=False)
+        return state
+
+    def _match_rule(self, flow: http.HTTPFlow, state: FlowState) -> Rule | None:
+        """The first rule for a CORS flow. Rules never touch navigations, same-origin or
+        no-cors requests, nor flows read from a file."""
+        if state.rule is not None:
+            return state.rule
+        if self.rules is None or not state.c.cors or not flow.live:
+            return None
+        rule = self.rules.match(state.facts(), flow)
+        if rule is not None:
+            state.rule = rule
+            self.rule_hits[rule.name] += 1
+        return rule
+
+    def _finish(self, flow: http.HTTPFlow, state: FlowState) -> None:
+        """Apply the rule, judge what the browser receives, emit the event."""
+        resp = wire_response(flow.response) if flow.response is not None else None
+        changes = upstream = None
+        if resp is not None and flow.response is not None:
+            rule = self._match_rule(flow, state)
+            if rule is not None:
+                resp, changes, upstream = self.live.rewrite(state, rule, resp)
+                if not state.answered:
+                    self._write_back(flow.response, resp)
+        ms = None
+        start = flow.request.timestamp_start
+        if flow.response is not None and flow.response.timestamp_start and start:
+            ms = (flow.response.timestamp_start - start) * 1000
+        event = self._inspector(flow).finish(
+            state,
+            flow.id,
+            resp,
+            error_text=flow.error.msg if flow.error is not None else None,
+            ms=ms,
+            changes=changes,
+            upstream=upstream,
+        )
+        if state.c.is_preflight:
+            self._preflight_flows[flow.id] = flow
+        self._emit(event, flow)
+
+    @staticmethod
+    def _write_back(out: http.Response, resp: WireResponse) -> None:
+        """Put a rewritten response into the mitmproxy response."""
+        if resp.status != out.status_code:
+            out.status_code = resp.status
+            out.reason = status_codes.RESPONSES.get(resp.status, "")
+            out.content = b""
+        out.headers = http.Headers(
+            [(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in resp.headers.fields]
+        )
+
+    # -- outputs -----------------------------------------------------------------------
+
+    def _emit(self, event: Event, flow: http.HTTPFlow | None) -> None:
+        if flow is not None:
+            flow.metadata["cors"] = event
+            flow.comment = render.comment(event)
+            marker = render.mark(event)
+            if marker:
+                flow.marked = marker
+        self.summary.add(event)
+        if self.log is not None:
+            self.log.write(event)
+        if event["verdict"] != "not-cors":
+            level = logging.WARNING if event["verdict"] == "blocked" else logging.INFO
+            logger.log(level, render.terminal_line(event, self.color))
+
+    def _emit_orphan(self, pending: Pending, event: Event) -> None:
+        flow = self._preflight_flows.get(pending.flow)
+        if flow is not None:
+            flow.metadata["cors_orphan"] = event
+            flow.comment = f"{flow.comment}\n{render.comment(event)}"
+            if event["verdict"] == "blocked":
+                flow.marked = render.MARK_BLOCKED
+            master = getattr(ctx, "master", None)
+            if master is not None:
+                master.addons.trigger(hooks.UpdateHook([flow]))
+        self._emit(event, None)
+
+    # -- commands ------------------------------------------------------------------------
+
+    @command.command("cors.explain")
+    def explain(self, flows: Sequence[mflow.Flow]) -> str:
+        """Explain, for each flow, why it was preflighted and what the browser decides."""
+        parts = []
+        for f in flows:
+            event = f.metadata.get("cors")
+            if event is None:
+                parts.append(f"{f.id}: no CORS event (no Origin header, or filtered out)")
+                continue
+            text = render.explanation(event)
+            orphan = f.metadata.get("cors_orphan")
+            if orphan is not None:
+                text += "\n" + render.comment(orphan)
+            parts.append(text)
+        return "\n\n".join(parts)
+
+    @command.command("cors.summary")
+    def summarize(self) -> str:
+        """Per page origin and target host: requests, preflights, blocks by error code, and
+        the time spent in preflights."""
+        return self.summary.render()
+
+    @command.command("cors.reload")
+    def reload(self) -> None:
+        """Reload the rules file now."""
+        if self.rules is None:
+            raise exceptions.CommandError("No rules file is loaded (set cors_rules).")
+        if not self.reload_rules():
+            raise exceptions.CommandError("The rules file has errors; see the event log.")
+
+    @command.command("cors.rules")
+    def list_rules(self) -> str:
+        """The active rules, in order, with how many flows each one matched."""
+        if self.rules is None:
+            return "No rules loaded."
+        lines = [f"Rules from {self.rules.path}:"]
+        for rule in self.rules.rules:
+            state = "on " if rule.enabled else "off"
+            lines.append(f"  [{state}] {rule.name}: {self.rule_hits[rule.name]} flows")
+        return "\n".join(lines)

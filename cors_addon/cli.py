@@ -1,0 +1,131 @@
+"""`python -m cors_addon`: mitmdump (or mitmweb) with the CORS addon loaded before the
+dumper and the flow writers, on safe defaults. Every mitmdump option passes through.
+
+    python -m cors_addon [mitmdump options]       the proxy, one line per CORS event
+    python -m cors_addon web [mitmweb options]    the same in mitmweb's UI
+    python -m cors_addon analyze FILE...          explain a HAR or flow file
+    python -m cors_addon browser [...]            start a browser wired to the proxy
+    python -m cors_addon demo                     a broken frontend/API pair to explore
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mitmproxy import master
+from mitmproxy.tools import cmdline
+from mitmproxy.tools.dump import DumpMaster
+from mitmproxy.tools.main import run
+
+from .addon import CorsAddon
+
+SUBCOMMANDS = ("web", "analyze", "browser", "demo")
+DEFAULT_RULES = "rules.toml"
+
+
+def install(m: master.Master, addon: CorsAddon | None = None) -> CorsAddon:
+    """Add the addon to a master, just before the flow writers and the dumper, so that
+    what they save and print already carries its changes and annotations."""
+    addon = addon or CorsAddon()
+    m.addons.add(addon)
+    chain = m.addons.chain
+    chain.remove(addon)
+    before = m.addons.get("save")
+    chain.insert(chain.index(before) if before in chain else len(chain), addon)
+    return addon
+
+
+QUIET_CONNECTIONS = True
+
+
+class CorsDumpMaster(DumpMaster):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        install(self)
+        if QUIET_CONNECTIONS:
+            # "client connect" / "server disconnect" chatter would drown the CORS lines.
+            logging.getLogger("mitmproxy.proxy.server").setLevel(logging.WARNING)
+
+
+def _sets(argv: Sequence[str], option: str) -> bool:
+    """Does the command line set this option (as a flag's --set form)?"""
+    for i, arg in enumerate(argv):
+        value = arg[len("--set=") :] if arg.startswith("--set=") else None
+        if value is None and arg == "--set" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value is not None and value.split("=", 1)[0] == option:
+            return True
+    return False
+
+
+def _has_flag(argv: Sequence[str], *flags: str) -> bool:
+    return any(a in flags or any(a.startswith(f + "=") for f in flags) for a in argv)
+
+
+def default_args(argv: Sequence[str], web: bool = False) -> list[str]:
+    """Our defaults, placed before the user's arguments so that theirs win."""
+    extra: list[str] = []
+    if not _has_flag(argv, "--listen-host") and not _sets(argv, "listen_host"):
+        extra += ["--listen-host", "127.0.0.1"]
+    if not web and not _has_flag(argv, "--flow-detail") and not _sets(argv, "flow_detail"):
+        extra += ["--flow-detail", "0"]
+    if not _sets(argv, "cors_rules") and os.path.isfile(DEFAULT_RULES):
+        extra += ["--set", f"cors_rules={DEFAULT_RULES}"]
+    return extra
+
+
+def _mitmdump_filter_options(args: Any) -> dict[str, str]:
+    if args.filter_args:
+        v = " ".join(args.filter_args)
+        return dict(save_stream_filter=v, readfile_filter=v, dumper_filter=v)
+    return {}
+
+
+def run_proxy(argv: Sequence[str]) -> None:
+    global QUIET_CONNECTIONS
+    QUIET_CONNECTIONS = not _has_flag(argv, "-v", "--verbose") and not _sets(
+        argv, "termlog_verbosity"
+    )
+    run(CorsDumpMaster, cmdline.mitmdump, [*default_args(argv), *argv], _mitmdump_filter_options)
+
+
+def run_web(argv: Sequence[str]) -> None:
+    from mitmproxy.tools.web.master import WebMaster
+
+    class CorsWebMaster(WebMaster):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            install(self)
+
+    run(CorsWebMaster, cmdline.mitmweb, [*default_args(argv, web=True), *argv])
+
+
+USAGE = __doc__ or ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help"):
+        print(USAGE.strip() + "\n\nmitmdump options:\n")
+    if args and args[0] in SUBCOMMANDS:
+        sub, rest = args[0], args[1:]
+        if sub == "web":
+            run_web(rest)
+            return 0
+        if sub == "analyze":
+            from .analyze.cli import main as analyze_main
+
+            return analyze_main(rest)
+        if sub == "browser":
+            from .launcher import main as browser_main
+
+            return browser_main(rest)
+        from .demo import main as demo_main
+
+        return demo_main(rest)
+    run_proxy(args)
+    return 0

@@ -1,0 +1,127 @@
+"""The event: one schema (schema/event-v1.schema.json) from which every output renders.
+
+Events are plain dicts of JSON types, so they can go into flow.metadata, JSONL lines and
+reports unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from .engine import Classification
+from .engine import CorsError
+from .engine import CorsWarning
+from .engine import Verdict
+
+SCHEMA_VERSION = 1
+Event = dict[str, Any]
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema every event validates against."""
+    text = resources.files("cors_addon").joinpath("schema/event-v1.schema.json").read_text()
+    return json.loads(text)
+
+
+def iso_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+
+
+def build_event(
+    *,
+    type: str,
+    flow: str,
+    time: float,
+    method: str,
+    url: str,
+    c: Classification,
+    status: int | None,
+    verdict: Verdict,
+    browser: str,
+    paired_flow: str | None = None,
+    cache: dict[str, Any] | None = None,
+    max_age: int | None = None,
+    extra_warnings: tuple[CorsWarning, ...] = (),
+    rule: str | None = None,
+    changes: dict[str, Any] | None = None,
+    upstream: Verdict | None = None,
+    ms: float | None = None,
+    redirected_from: str | None = None,
+) -> Event:
+    p = c.preflight
+    warnings = verdict.warnings + extra_warnings if extra_warnings else verdict.warnings
+    return {
+        "v": SCHEMA_VERSION,
+        "time": iso_time(time),
+        "flow": flow,
+        "type": type,
+        "method": method,
+        "url": url,
+        "origin": c.origin if c.origin is not None else "null",
+        "mode": c.mode,
+        "credentials": c.credentials,
+        "status": status,
+        "preflight": {
+            "needed": p.needed,
+            "reasons": [{"code": r.code, "detail": r.detail} for r in p.reasons],
+            "method": p.method,
+            "headers": list(p.headers),
+            "flow": paired_flow,
+            "cache": cache,
+            "max_age": max_age,
+        },
+        "verdict": verdict.verdict,
+        "error": verdict.error.to_json() if verdict.error is not None else None,
+        "warnings": [w.to_json() for w in warnings],
+        "rule": rule,
+        "changes": changes,
+        "upstream": (
+            {
+                "verdict": upstream.verdict,
+                "error": upstream.error.to_json() if upstream.error is not None else None,
+            }
+            if upstream is not None
+            else None
+        ),
+        "browser": browser,
+        "ms": None if ms is None else round(ms, 3),
+        "redirected_from": redirected_from,
+    }
+
+
+def orphan_event(preflight_event: Event, error: CorsError | None, window: float) -> Event:
+    """The event for a preflight that no actual request followed."""
+    event = dict(preflight_event)
+    event["type"] = "orphan"
+    event["preflight"] = dict(preflight_event["preflight"])
+    if error is not None:
+        event["verdict"] = "blocked"
+        event["error"] = error.to_json()
+        cause = (
+            "The preflight passed only for a request without credentials, so the browser"
+            " most likely refused to send the actual request because it carries credentials."
+        )
+    else:
+        event["verdict"] = "unknown"
+        event["error"] = None
+        cause = (
+            "The preflight passed, so no CORS rule stopped it: the page probably aborted the"
+            " request, or it reached the server by a path that bypasses the proxy."
+        )
+    event["warnings"] = [
+        *preflight_event["warnings"],
+        {
+            "code": "orphan-preflight",
+            "message": f"No actual request followed this preflight within {window:g} s. {cause}",
+        },
+    ]
+    return event
+
+
+def dumps(event: Event) -> str:
+    """One JSONL line (without the newline)."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,8 @@
+"""Load the addon into any mitmproxy tool: `mitmdump -s <path to this file>`.
+
+The cors_addon package must be installed in the interpreter that runs mitmproxy.
+"""
+
+from cors_addon.addon import CorsAddon
+
+addons = [CorsAddon()]

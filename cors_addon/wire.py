@@ -1,0 +1,45 @@
+"""mitmproxy flows to engine wire facts: the only place that reads mitmproxy's HTTP types."""
+
+from __future__ import annotations
+
+from mitmproxy import http
+from mitmproxy.proxy.mode_specs import ReverseMode
+
+from .engine import Headers
+from .engine import WireRequest
+from .engine import WireResponse
+
+
+def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
+    """The URL as the browser requested it. In reverse mode that is the proxy's own address
+    (mitmproxy rewrites Host to the upstream unless keep_host_header is set)."""
+    req = flow.request
+    if isinstance(flow.client_conn.proxy_mode, ReverseMode):
+        scheme = "https" if flow.client_conn.tls_established else "http"
+        authority = req.host_header if keep_host_header else None
+        if not authority:
+            sockname = flow.client_conn.sockname
+            host = sockname[0] if sockname else req.host
+            port = sockname[1] if sockname else req.port
+            host = f"[{host}]" if ":" in host else host
+            default = 443 if scheme == "https" else 80
+            authority = host if port == default else f"{host}:{port}"
+        return f"{scheme}://{authority}{req.path}"
+    return req.url
+
+
+def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireRequest:
+    req = flow.request
+    return WireRequest(
+        req.method, browser_url(flow, keep_host_header), Headers(req.headers.items(multi=True))
+    )
+
+
+def wire_response(resp: http.Response) -> WireResponse:
+    return WireResponse(resp.status_code, Headers(resp.headers.items(multi=True)))
+
+
+def client_id(flow: http.HTTPFlow) -> str:
+    """Which browser a flow came from, as far as the proxy can tell (its address)."""
+    peer = flow.client_conn.peername
+    return peer[0] if peer else ""
