@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import string
 from typing import NamedTuple
 
+from cors_addon.engine.origins import DEFAULT_PORTS
+from cors_addon.engine.origins import is_loopback_host
 from cors_addon.rules.errors import Invalid
 
 TCHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_CHARS = frozenset(string.ascii_lowercase + string.digits + ".-_*")
 _IPV6_CHARS = frozenset(string.hexdigits.lower() + ":.*")
 _SCHEME = re.compile(r"[a-z*][a-z0-9+.\-*]*")
@@ -108,14 +108,7 @@ def host_glob(text: str) -> HostGlob:
 
 def is_loopback(glob: HostGlob) -> bool:
     """Whether the glob names only loopback: localhost, 127.x.x.x or [::1]."""
-    if glob.regex is not None:
-        return False
-    if glob.host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(glob.host).is_loopback
-    except ValueError:
-        return False
+    return glob.regex is None and is_loopback_host(glob.host)
 
 
 def path_glob(text: str) -> Glob:

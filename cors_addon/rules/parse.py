@@ -290,7 +290,8 @@ class _RuleParser:
             )
         items = self.typed(key, value, list, f"an array of {what}s")
         if not items and key.startswith("match."):
-            self.fail(key, "empty array matches nothing", f"Remove {leaf} to match any {what}")
+            noun = what.removesuffix(" glob")
+            self.fail(key, "empty array matches nothing", f"Remove {leaf} to match any {noun}")
         result = []
         for n, item in enumerate(items, 1):
             if not isinstance(item, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cors_addon.engine.verdict import SAFELISTED_RESPONSE_HEADERS
 from cors_addon.rules.model import FlowFacts
 from cors_addon.rules.model import Rewrite
 from cors_addon.rules.model import Rule
@@ -15,18 +16,8 @@ ACAH = "Access-Control-Allow-Headers"
 ACEH = "Access-Control-Expose-Headers"
 ACMA = "Access-Control-Max-Age"
 ACAPN = "Access-Control-Allow-Private-Network"
-SAFELISTED_RESPONSE = frozenset(
-    {
-        "cache-control",
-        "content-language",
-        "content-length",
-        "content-type",
-        "expires",
-        "last-modified",
-        "pragma",
-    }
-)
-NEVER_EXPOSED = frozenset({"set-cookie", "set-cookie2"})
+# Not worth exposing: readable anyway, never readable (cookies), or CORS headers themselves.
+_NOT_EXPOSED = SAFELISTED_RESPONSE_HEADERS | {"set-cookie", "set-cookie2"}
 
 Headers = list[tuple[str, str]]
 
@@ -61,7 +52,7 @@ def _exposed(headers: Headers) -> str | None:
     names: dict[str, None] = {}
     for name, _ in headers:
         n = name.lower()
-        if not (n in SAFELISTED_RESPONSE or n in NEVER_EXPOSED or n.startswith("access-control-")):
+        if n not in _NOT_EXPOSED and not n.startswith("access-control-"):
             names[n] = None
     return ", ".join(names) or None
 
