@@ -49,6 +49,8 @@ def _vary(headers: Headers) -> str | None:
 
 
 def _exposed(headers: Headers) -> str | None:
+    """expose_headers = "all": the response's names as sent, less those exposing cannot change
+    (safelisted, Set-Cookie, access-control-*)."""
     names: dict[str, None] = {}
     for name, _ in headers:
         n = name.lower()
@@ -68,6 +70,7 @@ def _grant(rule: Rule, facts: FlowFacts, headers: Headers) -> tuple[Headers, lis
         out.append((ACAC, "true"))
     elif credentials is False:
         removed.append(ACAC.lower())
+    vary = _vary(headers) if reflect else None
     if facts.is_preflight:
         optional = [
             (ACAM, _names(rule.allow_methods, facts.method)),
@@ -75,13 +78,11 @@ def _grant(rule: Rule, facts: FlowFacts, headers: Headers) -> tuple[Headers, lis
             (ACMA, None if rule.max_age is None else str(rule.max_age)),
             (ACAPN, "true" if rule.allow_private_network else None),
         ]
+    elif rule.expose_headers == "all":
+        optional = [(ACEH, _exposed([*headers, ("Vary", vary)] if vary else headers))]
     else:
-        expose = (
-            _exposed(headers) if rule.expose_headers == "all" else _names(rule.expose_headers, None)
-        )
-        optional = [(ACEH, expose)]
+        optional = [(ACEH, _names(rule.expose_headers, None))]
     out.extend((n, v) for n, v in optional if v is not None)
-    vary = _vary(headers) if reflect else None
     if vary:
         out.append(("Vary", vary))
     return out, removed
