@@ -13,8 +13,8 @@ from cors_addon.rules import answer_preflight
 from cors_addon.rules import load_rules
 from cors_addon.rules import parse_rules
 from cors_addon.rules import rewrite_response
-from cors_addon.rules.parse import MATCH_KEYS
-from cors_addon.rules.parse import RULE_KEYS
+from cors_addon.rules.table import MATCH_KEYS
+from cors_addon.rules.table import RULE_KEYS
 
 FactsFactory = Callable[..., FlowFacts]
 EXAMPLE = Path(__file__).resolve().parents[2] / "rules.toml"

@@ -234,3 +234,9 @@ class TestWarnings:
             'rules.toml:4: rule "all": matches every flow, so the 1 enabled rule(s) after it '
             "never apply",
         )
+
+
+def test_warning_without_a_rule_line() -> None:
+    rs = parse_rules('rules = [{ name = "a", allow_origin = "reflect" }]')
+    (warning,) = rs.warnings
+    assert warning.startswith('<string>: rule "a": WARNING: reflects any page origin')

@@ -332,6 +332,14 @@ class TestActualResponses:
             None, (("Access-Control-Allow-Origin", "*"),), ()
         )
 
+    def test_expose_all_includes_the_added_vary(
+        self, rule: RuleFactory, facts: FactsFactory
+    ) -> None:
+        r = rule('allow_origin = "reflect"\nexpose_headers = "all"')
+        rw = rewrite_response(r, facts(), 200, [("X-Id", "1")])
+        assert rw is not None
+        assert dict(rw.set)["Access-Control-Expose-Headers"] == "x-id, vary"
+
     def test_expose_all_after_strip(self, rule: RuleFactory, facts: FactsFactory) -> None:
         r = rule('allow_origin = "*"\nexpose_headers = "all"\nstrip = ["x-internal-*"]')
         headers = [("X-Internal-Trace", "1"), ("X-Id", "2")]
