@@ -50,6 +50,7 @@ from .wire import wire_response
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
+_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO}
 MAX_INFLIGHT = 20_000
 
 
@@ -86,6 +87,7 @@ class CorsAddon:
         self.summary = Summary()
         self.bypass = BypassDetector()
         self.color = False
+        self.line_level = logging.INFO  # terminal lines below this level are not even built
         self.internal_errors = 0
         self._inflight: OrderedDict[str, FlowState] = OrderedDict()
         self._preflight_flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = (
@@ -126,6 +128,9 @@ class CorsAddon:
         )
 
     def configure(self, updated: set[str]) -> None:
+        if "termlog_verbosity" in updated:
+            verbosity = getattr(ctx.options, "termlog_verbosity", "info")
+            self.line_level = _LEVELS.get(verbosity, logging.INFO)
         if "keep_host_header" in updated:
             self.keep_host_header = bool(ctx.options.keep_host_header)
         if "cors_browser" in updated:
@@ -394,7 +399,8 @@ class CorsAddon:
             self.log.write(event)
         if event["verdict"] != "not-cors":
             level = logging.WARNING if event["verdict"] == "blocked" else logging.INFO
-            logger.log(level, render.terminal_line(event, self.color))
+            if level >= self.line_level:
+                logger.log(level, render.terminal_line(event, self.color))
 
     def _emit_orphan(self, pending: Pending, event: Event) -> None:
         flow = self._preflight_flows.get(pending.flow)

@@ -124,4 +124,4 @@ def orphan_event(preflight_event: Event, error: CorsError | None, window: float)
 
 def dumps(event: Event) -> str:
     """One JSONL line (without the newline)."""
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(event, separators=(",", ":"))

@@ -31,12 +31,12 @@ def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
 def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireRequest:
     req = flow.request
     return WireRequest(
-        req.method, browser_url(flow, keep_host_header), Headers(req.headers.items(multi=True))
+        req.method, browser_url(flow, keep_host_header), Headers.from_bytes(req.headers.fields)
     )
 
 
 def wire_response(resp: http.Response) -> WireResponse:
-    return WireResponse(resp.status_code, Headers(resp.headers.items(multi=True)))
+    return WireResponse(resp.status_code, Headers.from_bytes(resp.headers.fields))
 
 
 def client_id(flow: http.HTTPFlow) -> str:

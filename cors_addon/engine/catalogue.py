@@ -266,8 +266,10 @@ def render_error(
         message += XHR_CREDENTIALS_SUFFIX
     if spec.preflight_prefix:
         message = PREFLIGHT_PREFIX + message
-    path = split_url(url)[3].split("?", 1)[0]
-    fix = spec.fix.format(origin=origin, hint=hint, method=method, path=path)
+    fix = spec.fix
+    if "{" in fix:
+        path = split_url(url)[3].split("?", 1)[0] if "{path}" in fix else ""
+        fix = fix.format(origin=origin, hint=hint, method=method, path=path)
     firefox = spec.firefox
     if failure.id.endswith("acao-multiple") and acao_lines < 2:
         firefox = _FIREFOX_SINGLE_LINE_MULTIPLE

@@ -146,13 +146,32 @@ def safelist_reason(lname: str, value: str, profile: BrowserProfile) -> Reason |
     return None
 
 
-def _is_author_header(lname: str, value: str, browser_added_auth: bool) -> bool:
+_SKIP = object()  # not an author header: never a reason, never counted
+_safelist_cache: dict[tuple[str, str, str], object] = {}
+_CACHE_LIMIT = 8192
+
+
+def _author_verdict(lname: str, value: str, profile: BrowserProfile) -> object:
+    """_SKIP for headers the browser adds itself, else safelist_reason (cached: the same
+    names and values come back on every request)."""
+    key = (lname, value, profile.name)
+    verdict = _safelist_cache.get(key)
+    if verdict is not None:
+        return verdict
     if lname in _NEVER_AUTHOR or lname.startswith(("sec-", "proxy-", ":")):
-        return False
-    if lname == "cache-control" or lname == "pragma":
+        verdict = _SKIP
+    elif (lname == "cache-control" or lname == "pragma") and value.lower() in _CACHE_MODE_VALUES:
         # DevTools "Disable cache", reloads and fetch cache modes add these below CORS.
-        return value.strip().lower() not in _CACHE_MODE_VALUES
-    return not (lname == "authorization" and browser_added_auth)
+        verdict = _SKIP
+    else:
+        verdict = safelist_reason(lname, value, profile) or _SAFE
+    if len(_safelist_cache) >= _CACHE_LIMIT:
+        _safelist_cache.clear()
+    _safelist_cache[key] = verdict
+    return verdict
+
+
+_SAFE = Reason("", "")  # sentinel: a safelisted author header
 
 
 def preflight_reasons(
@@ -164,31 +183,33 @@ def preflight_reasons(
     """Every reason a browser would preflight this cross-origin cors-mode request, and the
     Access-Control-Request-Headers it would send (lower-case, sorted).
 
-    `browser_added_auth`: the Authorization header came from the browser's HTTP
-    authentication cache (not announced by the preflight), so it is no reason.
+    Duplicate fields count as one header with the values joined by ", ", as browsers
+    combine them. `browser_added_auth`: the Authorization header came from the browser's
+    HTTP authentication cache (not announced by the preflight), so it is no reason.
     """
     reasons: list[Reason] = []
-    if method.upper() not in SAFELISTED_METHODS:
+    if method not in SAFELISTED_METHODS and method.upper() not in SAFELISTED_METHODS:
         reasons.append(Reason("method-not-safelisted", method))
-    unsafe: set[str] = set()
+    unsafe: list[str] = []
     safelisted_names: list[str] = []
     safelisted_total = 0
-    for name, raw in headers.fields:
-        lname = name.lower()
+    for lname, values in headers.items():
+        raw = values[0] if len(values) == 1 else ", ".join(values)
         value = raw.strip(_HTTP_WS)
-        if not _is_author_header(lname, value, browser_added_auth):
+        if browser_added_auth and lname == "authorization":
             continue
-        reason = safelist_reason(lname, value, profile)
-        if reason is None:
+        verdict = _author_verdict(lname, value, profile)
+        if verdict is _SKIP:
+            continue
+        if verdict is _SAFE:
             safelisted_names.append(lname)
             safelisted_total += _byte_len(value)
         else:
-            unsafe.add(lname)
-            if reason not in reasons:
-                reasons.append(reason)
+            unsafe.append(lname)
+            reasons.append(verdict)  # type: ignore[arg-type]
     if profile.safelisted_total_rule and safelisted_total > TOTAL_LIMIT:
         reasons.append(Reason("safelisted-total-too-long", f"{safelisted_total} bytes"))
-        unsafe.update(safelisted_names)
+        unsafe.extend(safelisted_names)
     return tuple(reasons), tuple(sorted(unsafe))
 
 

@@ -31,6 +31,30 @@ class Headers:
                 values.append(value)
         self._index = index
 
+    @classmethod
+    def from_bytes(cls, fields: Iterable[tuple[bytes, bytes]]) -> Headers:
+        """From raw wire fields (as mitmproxy holds them), decoded as mitmproxy does."""
+        self = cls.__new__(cls)
+        decoded = []
+        index: dict[str, list[str]] = {}
+        for raw_name, raw_value in fields:
+            name = raw_name.decode("utf-8", "surrogateescape")
+            value = raw_value.decode("utf-8", "surrogateescape")
+            decoded.append((name, value))
+            key = name.lower()
+            values = index.get(key)
+            if values is None:
+                index[key] = [value]
+            else:
+                values.append(value)
+        self.fields = tuple(decoded)
+        self._index = index
+        return self
+
+    def items(self) -> Iterable[tuple[str, list[str]]]:
+        """(lower-case name, values) pairs, in first-seen order."""
+        return self._index.items()
+
     def get(self, name: str) -> str | None:
         values = self._index.get(name)
         if values is None:

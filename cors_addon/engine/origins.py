@@ -44,9 +44,15 @@ def split_url(url: str) -> tuple[str, str, int | None, str]:
     return scheme, host.lower(), port, tail or "/"
 
 
-@lru_cache(maxsize=4096)
 def url_origin(url: str) -> str:
     """The serialized origin of an absolute URL: scheme://host[:port], default port omitted."""
+    sep = url.find("://")
+    end = url.find("/", sep + 3) if sep != -1 else -1
+    return _origin_of_prefix(url if end == -1 else url[:end])
+
+
+@lru_cache(maxsize=4096)
+def _origin_of_prefix(url: str) -> str:
     scheme, host, port, _ = split_url(url)
     if not scheme or not host:
         return "null"

@@ -78,6 +78,9 @@ def _warn(code: str, message: str) -> CorsWarning:
     return CorsWarning(code, message)
 
 
+_NOT_WORTH_A_WARNING = SAFELISTED_RESPONSE_HEADERS | _PLUMBING_HEADERS
+
+
 def _unreadable_headers(resp: WireResponse, credentials: bool) -> list[str]:
     exposed_raw = resp.headers.get("access-control-expose-headers")
     exposed = {n.lower() for n in (parse_token_list(exposed_raw) or ())}
@@ -85,12 +88,9 @@ def _unreadable_headers(resp: WireResponse, credentials: bool) -> list[str]:
         return []
     hidden = []
     for name in resp.headers.names():
-        if (
-            name in SAFELISTED_RESPONSE_HEADERS
-            or name in _PLUMBING_HEADERS
-            or name in exposed
-            or name.startswith(("access-control-", "cross-origin-"))
-        ):
+        if name in _NOT_WORTH_A_WARNING or name in exposed:
+            continue
+        if name.startswith(("access-control-", "cross-origin-")):
             continue
         hidden.append(name)
     return hidden
