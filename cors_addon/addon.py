@@ -316,6 +316,11 @@ class CorsAddon:
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
         inspector = self._inspector(flow)
+        if not flow.live:
+            # Replayed flows run on their own clock: expire the preflights whose window
+            # has passed before this flow could claim one of them.
+            for pending, event in inspector.orphans(req.timestamp_start):
+                self._emit_orphan(pending, event)
         state = inspector.begin(
             wire_request(flow, self.keep_host_header),
             client=client_id(flow),
@@ -325,9 +330,6 @@ class CorsAddon:
         )
         if state is None:
             return None
-        if not flow.live:
-            for pending, event in inspector.orphans(req.timestamp_start):
-                self._emit_orphan(pending, event)
         if track:
             self._inflight[flow.id] = state
             if len(self._inflight) > MAX_INFLIGHT:
