@@ -32,6 +32,7 @@ from mitmproxy.net.http import status_codes
 from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
+from .engine import Headers
 from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
@@ -70,6 +71,13 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
             )
 
     return wrapper
+
+
+def _mitm_headers(headers: Headers) -> http.Headers:
+    """Engine headers as mitmproxy's, which take only bytes."""
+    return http.Headers(
+        [(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in headers.fields]
+    )
 
 
 class CorsAddon:
@@ -287,7 +295,7 @@ class CorsAddon:
             return
         answer = self.live.answer(state, rule)
         if answer is not None:
-            flow.response = http.Response.make(answer.status, b"", list(answer.headers.fields))
+            flow.response = http.Response.make(answer.status, b"", _mitm_headers(answer.headers))
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -383,9 +391,7 @@ class CorsAddon:
             out.status_code = resp.status
             out.reason = status_codes.RESPONSES.get(resp.status, "")
             out.content = b""
-        out.headers = http.Headers(
-            [(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in resp.headers.fields]
-        )
+        out.headers = _mitm_headers(resp.headers)
 
     # -- outputs -----------------------------------------------------------------------
 
