@@ -142,16 +142,17 @@ class Inspector:
 
     def rewrite(
         self, state: FlowState, rule: Rule, resp: WireResponse
-    ) -> tuple[WireResponse, Changes, Verdict | None]:
+    ) -> tuple[WireResponse, Changes | None, Verdict | None]:
         """Apply a rule to the server's response: the response the browser gets, the
-        changes, and the verdict the server's own response would have had."""
+        changes (None when the rule changed nothing), and the verdict the server's own
+        response would have had."""
         state.rule = rule
         if state.answered:
             added = {name.lower(): value for name, value in resp.headers.fields}
             return resp, {"answered": True, "added": added, "removed": [], "status": None}, None
         rewrite = rewrite_response(rule, state.facts(), resp.status, list(resp.headers.fields))
         if rewrite is None:
-            return resp, {"answered": False, "added": {}, "removed": [], "status": None}, None
+            return resp, None, None
         status = rewrite.status if rewrite.status is not None else resp.status
         new = WireResponse(status, Headers(apply_rewrite(resp.headers.fields, rewrite)))
         set_names = {name.lower() for name, _ in rewrite.set}
