@@ -125,11 +125,14 @@ class Chromium:
         """SIGTERM the browser by PID, SIGKILL its process group after `grace` s; drop the
         profile."""
         proc, self.proc = self.proc, None
+        socket_dir = _singleton_socket_dir(self.profile_dir)
         if proc is not None:
             terminate(proc, grace)
         if self.profile_dir is not None:
             shutil.rmtree(self.profile_dir, ignore_errors=True)
             self.profile_dir = None
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -139,3 +142,19 @@ class Chromium:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _singleton_socket_dir(profile: Path | None) -> Path | None:
+    """The /tmp/org.chromium.Chromium.XXXXXX dir this browser made for its SingletonSocket
+    (Chromium leaves it behind even after a clean exit)."""
+    if profile is None:
+        return None
+    try:
+        target = Path(os.readlink(profile / "SingletonSocket")).parent
+    except OSError:
+        return None
+    if target.name.startswith("org.chromium.Chromium.") and target.parent == Path(
+        tempfile.gettempdir()
+    ):
+        return target
+    return None
