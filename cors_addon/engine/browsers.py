@@ -36,6 +36,7 @@ class BrowserProfile:
     preflight_status_first: bool  # Safari checks the preflight status before Allow-Origin
     max_age_cap: int
     max_age_default: int
+    cache_entries: int  # preflight cache size
 
     def effective_max_age(self, value: str | None) -> int:
         """Seconds this browser caches a successful preflight with this Access-Control-Max-Age."""
@@ -43,13 +44,18 @@ class BrowserProfile:
             return self.max_age_default
         v = value.strip()
         if self.name == "firefox":
-            # Gecko: digits only, anything else (including "-1" and "+5") is not cached.
+            # Gecko: empty means the default; any non-digit (also "-1", "+5") is not cached.
+            if not v:
+                return self.max_age_default
             if not _DIGITS.match(v):
                 return 0
             return min(int(v), self.max_age_cap)
         if not _SIGNED_INT.match(v):
             return self.max_age_default
-        return max(0, min(int(v), self.max_age_cap))
+        seconds = int(v)
+        if self.name == "chromium" and not -(2**63) <= seconds < 2**63:
+            return self.max_age_default  # base::StringToInt64 fails on overflow
+        return max(0, min(seconds, self.max_age_cap))
 
 
 CHROMIUM = BrowserProfile(
@@ -60,6 +66,7 @@ CHROMIUM = BrowserProfile(
     preflight_status_first=False,
     max_age_cap=7200,
     max_age_default=5,
+    cache_entries=1024,
 )
 FIREFOX = BrowserProfile(
     name="firefox",
@@ -69,6 +76,7 @@ FIREFOX = BrowserProfile(
     preflight_status_first=False,
     max_age_cap=86400,
     max_age_default=5,
+    cache_entries=100,
 )
 SAFARI = BrowserProfile(
     name="safari",
@@ -78,6 +86,7 @@ SAFARI = BrowserProfile(
     preflight_status_first=True,
     max_age_cap=600,
     max_age_default=5,
+    cache_entries=1024,
 )
 
 PROFILES: dict[str, BrowserProfile] = {p.name: p for p in (CHROMIUM, FIREFOX, SAFARI)}

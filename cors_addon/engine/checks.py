@@ -70,12 +70,21 @@ def cors_check(origin: str, headers: Headers, credentials: bool) -> Failure | No
 
 def redirect_location_check(resp: WireResponse) -> Failure | None:
     """A CORS request must not be redirected to a URL with a username or password."""
-    location = resp.headers.get("location") or ""
-    scheme_end = location.find("://")
-    if scheme_end != -1:
-        authority = location[scheme_end + 3 :].split("/", 1)[0].split("?", 1)[0]
-        if "@" in authority:
-            return Failure("redirect-location-has-credentials", location)
+    location = (resp.headers.get("location") or "").strip()
+    if location.startswith("//"):
+        rest = location[2:]
+    else:
+        scheme_end = location.find("://")
+        if scheme_end == -1:
+            return None
+        rest = location[scheme_end + 3 :]
+    end = len(rest)
+    for ch in "/?#\\":
+        i = rest.find(ch)
+        if i != -1 and i < end:
+            end = i
+    if "@" in rest[:end]:
+        return Failure("redirect-location-has-credentials", location)
     return None
 
 

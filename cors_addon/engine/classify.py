@@ -21,7 +21,7 @@ from .origins import normalize_origin
 from .origins import url_origin
 
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
-MODES = frozenset({"cors", "no-cors", "navigate", "same-origin", "websocket"})
+MODES = frozenset({"cors", "no-cors", "navigate", "same-origin", "websocket", "webtransport"})
 SAFELISTED_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
@@ -97,18 +97,16 @@ def _byte_len(value: str) -> int:
 
 def mime_essence(value: str) -> str | None:
     """The lower-cased type/subtype of a Content-Type value as Chromium extracts it
-    (net::ExtractMimeTypeFromMediaType), or None when it does not parse."""
-    v = value.lstrip(_HTTP_WS)
-    end = len(v)
-    for ch in " \t;":
-        i = v.find(ch)
-        if i != -1 and i < end:
-            end = i
-    essence = v[:end]
-    top, slash, sub = essence.partition("/")
-    if not slash or not _TOKEN.match(top) or not _TOKEN.match(sub):
+    (net::ExtractMimeTypeFromMediaType: the part before ";" must be token "/" token, trimmed
+    only at its two ends), or None when it does not parse."""
+    essence = value.split(";", 1)[0]
+    parts = essence.split("/")
+    if len(parts) != 2:
         return None
-    return essence.lower()
+    top, sub = parts[0].lstrip(_HTTP_WS), parts[1].rstrip(_HTTP_WS)
+    if not _TOKEN.match(top) or not _TOKEN.match(sub):
+        return None
+    return f"{top}/{sub}".lower()
 
 
 def safelist_reason(lname: str, value: str, profile: BrowserProfile) -> Reason | None:
@@ -352,8 +350,9 @@ def not_cors_reason(c: Classification) -> str:
         )
     if c.mode == "navigate":
         return "navigation"
-    if c.mode == "websocket":
-        return "WebSocket handshake: CORS does not apply, the server checks Origin itself"
+    if c.mode in ("websocket", "webtransport"):
+        name = "WebSocket" if c.mode == "websocket" else "WebTransport"
+        return f"{name} handshake: CORS does not apply, the server checks Origin itself"
     if c.mode == "same-origin":
         return "same-origin mode request"
     return "not a CORS request"

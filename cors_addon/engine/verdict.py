@@ -271,7 +271,8 @@ def judge_preflight(
         )
 
     warnings: list[CorsWarning] = []
-    if "access-control-request-private-network" in req.headers:
+    pna = "access-control-request-private-network" in req.headers
+    if pna:
         warnings.append(
             _warn(
                 "legacy-pna-preflight",
@@ -281,6 +282,21 @@ def judge_preflight(
             )
         )
     failure = preflight_check(origin, method, announced, resp, credentials, profile)
+    if (
+        failure is not None
+        and pna
+        and all(r.code == "forced-preflight" for r in c.preflight.reasons)
+    ):
+        # A preflight sent only for Private Network Access: Chrome only warned when it failed.
+        error = render(failure)
+        warnings.append(
+            _warn(
+                "legacy-pna-preflight-failed",
+                f"This Private Network Access preflight failed ({error.code}: {error.message})"
+                " but Chrome 104-141 only warned about it: the request went ahead.",
+            )
+        )
+        return Verdict("allowed", None, tuple(warnings))
     if failure is not None:
         if (
             failure.id.startswith("preflight-acao")

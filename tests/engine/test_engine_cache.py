@@ -12,8 +12,8 @@ from engine_builders import ACAO
 from engine_builders import ACMA
 from engine_builders import API
 from engine_builders import PAGE
-from engine_builders import bug
 from engine_builders import cases
+from engine_builders import regression
 from engine_builders import resp
 
 from cors_addon.engine import CHROMIUM
@@ -37,7 +37,7 @@ MAX_AGE_CASES = [
     ("abc", "abc", 5, 0, 5),
     ("1.5", "1.5", 5, 0, 5),
     ("whitespace", " 600 ", 600, 600, 600),
-    bug(
+    regression(
         "chromium-int64-overflow",
         "99999999999999999999",
         5,
@@ -47,7 +47,7 @@ MAX_AGE_CASES = [
         " ParseAccessControlMaxAge returns the 5 s default (cors-reference.md 3: 'unparseable"
         " value: 5 s (StringToInt64 fails)'; appendix A); the engine caps it at 7200",
     ),
-    bug(
+    regression(
         "firefox-empty-value",
         "",
         5,
@@ -230,7 +230,7 @@ CACHE_CASES = [
     ),
     ("chromium-url-1023-cached", CHROMIUM, [Store(0, url=SHORT_URL)], Look(1, url=SHORT_URL), True),
     ("firefox-url-1024-cached", FIREFOX, [Store(0, url=LONG_URL)], Look(1, url=LONG_URL), True),
-    bug(
+    regression(
         "firefox-individual-expiry",
         FIREFOX,
         [Store(0, max_age="10"), Store(5, acam="DELETE", max_age="100")],
@@ -240,7 +240,7 @@ CACHE_CASES = [
         " nsPreflightCache TokenTime): PUT from a 10 s preflight expires at t=10 even after a"
         " later 100 s preflight for DELETE; the engine gives merged methods the new expiry",
     ),
-    bug(
+    regression(
         "firefox-credentials-in-key",
         FIREFOX,
         [Store(0, credentials=True)],
@@ -250,7 +250,7 @@ CACHE_CASES = [
         " attributes) (cors-reference.md 3), so a credentialed entry never serves a request"
         " without credentials; the engine lets it",
     ),
-    bug(
+    regression(
         "firefox-star-is-no-cache-wildcard",
         FIREFOX,
         [Store(0, acah="*")],
@@ -347,11 +347,5 @@ def test_cache_keys_are_per_client_and_origin():
     assert cache.lookup(("client", "null", API), "PUT", (), False, 1) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (minor): PreflightCache(FIREFOX) defaults to 1024 entries evicted in"
-    " insertion order; Firefox keeps 100 entries, least recently used first"
-    " (cors-reference.md 3, 'Size': 100 entries LRU)",
-)
 def test_firefox_cache_size_is_100():
     assert PreflightCache(FIREFOX).max_entries == 100

@@ -86,12 +86,6 @@ def test_websocket_mode_is_never_preflighted_even_with_unsafe_headers():
     assert not c.preflight.needed and c.preflight.reasons == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an unknown Sec-Fetch-Mode value (webtransport) becomes mode 'unknown',"
-    " and with an Origin the engine applies CORS; cors-reference.md 1.0 lists webtransport"
-    " among the modes that are never CORS-checked or preflighted",
-)
 def test_webtransport_is_not_cors():
     c = classify(cors_req("CONNECT", mode="webtransport", url="https://api.example/wt"))
     assert not c.cors

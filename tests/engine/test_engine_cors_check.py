@@ -8,10 +8,10 @@ from engine_builders import ACAC
 from engine_builders import ACAO
 from engine_builders import API
 from engine_builders import PAGE
-from engine_builders import bug
 from engine_builders import cases
 from engine_builders import cors_req
 from engine_builders import judged
+from engine_builders import regression
 from engine_builders import resp
 
 from cors_addon.engine import cors_check
@@ -337,7 +337,7 @@ REDIRECT_CASES = [
     ),
     ("at-in-path", 302, [STAR, (LOC, "https://cdn.example/a@b")], None),
     ("at-in-query", 302, [STAR, (LOC, "https://cdn.example?next=a@b")], None),
-    bug(
+    regression(
         "scheme-relative-user-pass",
         302,
         [EXACT, (LOC, "//u:p@cdn.example/")],
@@ -346,7 +346,7 @@ REDIRECT_CASES = [
         " scheme-relative Location '//u:p@cdn.example/' (resolved: https://u:p@cdn.example/) is"
         " followed; cors-reference.md 4.3 (kRedirectContainsCredentials on the resolved URL)",
     ),
-    bug(
+    regression(
         "at-in-fragment",
         302,
         [STAR, (LOC, "https://cdn.example#@frag")],

@@ -332,13 +332,6 @@ def test_preflight_credentials_alternative():
     assert v.error_with_credentials is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a failing PNA-only preflight (ACRM GET, no ACRH: the request itself was"
-    " simple) is reported as blocked PreflightMissingAllowOriginHeader; cors-reference.md"
-    " section 5 and row 84: Chrome 104-141 sent these warning-only, 'if the original request"
-    " was simple, its failure did not block by default (info:legacy-pna-preflight)'",
-)
 def test_failing_pna_only_preflight_does_not_block():
     pre = preflight_req("GET", None, PNA)
     v = judge_preflight(pre, classify(pre), resp(404))
