@@ -262,7 +262,8 @@ class CorsAddon:
             return
         self.reload_rules()
 
-    def reload_rules(self) -> bool:
+    def reload_rules(self) -> RulesError | None:
+        """Load the rules file again; on an error keep the previous rules and return it."""
         assert self.rules is not None
         path = self.rules.path
         try:
@@ -273,9 +274,9 @@ class CorsAddon:
             except OSError:
                 self.rules_mtime = None
             logger.warning(f"cors rules NOT reloaded, the previous rules stay active: {e}")
-            return False
+            return e
         self._install_rules(rules)
-        return True
+        return None
 
     # -- hooks ---------------------------------------------------------------------------
 
@@ -451,8 +452,11 @@ class CorsAddon:
         """Reload the rules file now."""
         if self.rules is None:
             raise exceptions.CommandError("No rules file is loaded (set cors_rules).")
-        if not self.reload_rules():
-            raise exceptions.CommandError("The rules file has errors; see the event log.")
+        error = self.reload_rules()
+        if error is not None:
+            raise exceptions.CommandError(
+                f"Rules NOT reloaded, the previous rules stay active: {error}"
+            )
 
     @command.command("cors.rules")
     def list_rules(self) -> str:
