@@ -1,0 +1,189 @@
+"""The four options: valid values take effect, invalid ones raise OptionsError with a
+message that names the option and the problem, and an unwritable log never stops the
+proxy."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from addon_builders import API
+from addon_builders import APP
+from addon_builders import fetch
+from addon_builders import grant
+from addon_builders import preflight
+from addon_builders import response
+from mitmproxy import exceptions
+
+from cors_addon import eventlog
+
+FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SAFARI_UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " Version/17.5 Safari/605.1.15"
+)
+
+
+async def test_defaults(cors):
+    opts = cors.tctx.options
+    assert (opts.cors_log, opts.cors_rules, opts.cors_browser, opts.cors_filter) == (
+        "",
+        "",
+        "auto",
+        None,
+    )
+    assert cors.addon.log is None and cors.addon.rules is None and cors.addon.filter is None
+
+
+@pytest.mark.parametrize("browser", ["chromium", "firefox", "safari"])
+async def test_cors_browser_fixed(cors, browser):
+    cors.configure(cors_browser=browser)
+    f = preflight()
+    f.request.headers["User-Agent"] = FIREFOX_UA if browser != "firefox" else SAFARI_UA
+    cors.run(f, response(204, grant()))
+    assert cors.of(f)[0]["browser"] == browser
+
+
+@pytest.mark.parametrize(
+    "ua,browser", [(FIREFOX_UA, "firefox"), (SAFARI_UA, "safari"), (None, "chromium")]
+)
+async def test_cors_browser_auto_follows_user_agent(cors, ua, browser):
+    f = preflight()
+    if ua is None:
+        del f.request.headers["User-Agent"]
+    else:
+        f.request.headers["User-Agent"] = ua
+    cors.run(f, response(204, grant()))
+    assert cors.of(f)[0]["browser"] == browser
+
+
+@pytest.mark.parametrize("value", ["opera", "Chromium ", "", "chrome"])
+async def test_cors_browser_invalid(cors, value):
+    with pytest.raises(exceptions.OptionsError, match=r"Invalid cors_browser .*chromium"):
+        cors.configure(cors_browser=value)
+    assert cors.tctx.options.cors_browser == "auto"  # rolled back
+
+
+async def test_cors_filter_limits_inspection(cors):
+    cors.configure(cors_filter="~d api.test")
+    inside = fetch("GET", API, extra=())
+    outside = fetch("GET", "http://other.test/x", extra=())
+    cors.run(inside, response(200, [("Access-Control-Allow-Origin", APP)]))
+    cors.run(outside, response(200))
+    assert len(cors.of(inside)) == 1
+    assert cors.of(outside) == [] and "cors" not in outside.metadata
+    cors.configure(cors_filter=None)
+    again = fetch("GET", "http://other.test/x", extra=())
+    cors.run(again, response(200))
+    assert cors.of(again)[0]["verdict"] == "blocked"
+
+
+@pytest.mark.parametrize("spec", ["~~(", "~d", "~q ~~", "(~u x"])
+async def test_cors_filter_invalid(cors, spec):
+    with pytest.raises(exceptions.OptionsError, match="Invalid cors_filter"):
+        cors.configure(cors_filter=spec)
+    assert cors.addon.filter is None
+
+
+async def test_cors_log_directory(cors, tmp_path):
+    with pytest.raises(exceptions.OptionsError, match=r"Invalid cors_log .*directory"):
+        cors.configure(cors_log=str(tmp_path))
+
+
+async def test_cors_log_writes_and_flushes_each_event(cors, tmp_path, validate_event):
+    path = tmp_path / "events.jsonl"
+    cors.configure(cors_log=str(path))
+    f = preflight()
+    cors.run(f, response(204, grant()))
+    lines = path.read_text().splitlines()  # written before any close or flush call
+    assert [validate_event(json.loads(line)) for line in lines] == cors.events
+    g = fetch()
+    cors.run(g, response(200, [("Access-Control-Allow-Origin", APP)]))
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["flow"] == g.id
+
+
+async def test_cors_log_turned_off_and_on(cors, tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    cors.configure(cors_log=str(first))
+    cors.run(preflight(), response(204, grant()))
+    cors.configure(cors_log="")
+    cors.run(preflight(), response(204, grant()))
+    cors.configure(cors_log=str(second))
+    cors.run(preflight(), response(204, grant()))
+    assert len(first.read_text().splitlines()) == 1
+    assert len(second.read_text().splitlines()) == 1
+    assert len(cors.events) == 3
+
+
+async def test_unwritable_cors_log_warns_keeps_events_and_writes_them_later(
+    cors, tmp_path, caplog, monkeypatch
+):
+    monkeypatch.setattr(eventlog, "RETRY_SECONDS", 0.0)
+    blocker = tmp_path / "logs"
+    blocker.write_text("a file where a directory should be")
+    path = blocker / "events.jsonl"
+    cors.configure(cors_log=str(path))  # not an error: the proxy must keep serving
+    assert "cannot open for writing" in caplog.text and str(path) in caplog.text
+
+    flows = [preflight(), fetch()]
+    cors.run(flows[0], response(204, grant()))
+    cors.run(flows[1], response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert [e["flow"] for e in cors.events] == [f.id for f in flows]
+    assert flows[1].metadata["cors"]["verdict"] == "allowed"
+    assert cors.addon.log is not None and len(cors.addon.log.backlog) == 2
+
+    blocker.unlink()
+    blocker.mkdir()
+    last = fetch("GET", extra=())
+    cors.run(last, response(200, [("Access-Control-Allow-Origin", APP)]))
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["flow"] for line in lines] == [*(f.id for f in flows), last.id]
+    assert "writable again" in caplog.text
+
+
+async def test_cors_log_recreated_after_deletion(cors, tmp_path, monkeypatch):
+    monkeypatch.setattr(eventlog, "CHECK_SECONDS", 0.0)
+    path = tmp_path / "events.jsonl"
+    cors.configure(cors_log=str(path))
+    cors.run(preflight(), response(204, grant()))
+    os.unlink(path)
+    cors.run(preflight(), response(204, grant()))
+    assert len(path.read_text().splitlines()) == 1
+
+
+async def test_cors_rules_loaded(cors, tmp_path, caplog):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rules]]\nname = "one"\nallow_origin = "reflect"\n')
+    cors.configure(cors_rules=str(path))
+    assert [r.name for r in cors.addon.rules.rules] == ["one"]
+    assert f"1 of 1 rules active from {path}" in caplog.text
+    cors.configure(cors_rules="")
+    assert cors.addon.rules is None
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("[[rules]\nname = 'x'\n", "rules.toml:1"),
+        ('[[rules]]\nname = "x"\nallow_orign = "reflect"\n', "allow_origin"),
+        ('[[rules]]\nname = "x"\nallow_origin = "*"\nallow_credentials = true\n', "reflect"),
+        ("", "empty"),
+    ],
+)
+async def test_cors_rules_broken_file(cors, tmp_path, text, needle):
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    with pytest.raises(exceptions.OptionsError, match="Invalid cors_rules") as info:
+        cors.configure(cors_rules=str(path))
+    assert str(path) in str(info.value) and needle in str(info.value)
+    assert cors.addon.rules is None
+
+
+async def test_cors_rules_missing_file(cors, tmp_path):
+    path = tmp_path / "nope.toml"
+    with pytest.raises(exceptions.OptionsError, match="file not found") as info:
+        cors.configure(cors_rules=str(path))
+    assert str(path) in str(info.value)
+    assert cors.addon.rules is None
