@@ -123,6 +123,12 @@ def markdown(rows: list[tuple[Scenario, Expect, float]], total: float) -> str:
             )
             + " |"
         )
+    out += ["", "## One console sentence per corsError (first scenario that raised it)", ""]
+    by_error: dict[str, tuple[str, str]] = {}
+    for sc, e, _ in rows:
+        for (name, _param), text in zip(e.issues, [t for t in e.console if t != NET], strict=False):
+            by_error.setdefault(name, (sc.id, text))
+    out += [f"- `{name}` ({sid}): `{text}`" for name, (sid, text) in sorted(by_error.items())]
     out += ["", "## Console errors (exact)", ""]
     for sc, e, _ in rows:
         if e.console or e.deprecations:
