@@ -30,6 +30,7 @@ class ErrorSpec:
     preflight_prefix: bool = False
     fetch_suffix: bool = False  # Chromium appends FETCH_SUFFIX for fetch()
     xhr_suffix: bool = False  # Chromium appends XHR_CREDENTIALS_SUFFIX for XHR
+    hint_in_detail: bool = True  # Chromium 156 prints '' for RedirectContainsCredentials
 
 
 _MISSING = "No 'Access-Control-Allow-Origin' header is present on the requested resource."
@@ -121,7 +122,9 @@ ERRORS: dict[str, ErrorSpec] = {
         "NS_ERROR_DOM_BAD_URI",
         "Redirect location '{hint}' contains a username and password, which is disallowed for"
         " cross-origin requests.",
-        "Redirect to a URL without 'user:password@'; send credentials in a header instead.",
+        "Redirect to a URL without 'user:password@' (not '{hint}'); send credentials in a"
+        " header instead.",
+        hint_in_detail=False,
     ),
     "preflight-redirect": ErrorSpec(
         "PreflightDisallowedRedirect",
@@ -259,7 +262,7 @@ def render_error(
     """Turn a check failure into the browser's words and a fix."""
     spec = ERRORS[failure.id]
     hint = encode_hint(failure.hint)
-    message = spec.detail.format(hint=hint)
+    message = spec.detail.format(hint=hint if spec.hint_in_detail else "")
     if spec.fetch_suffix and kind == "fetch":
         message += FETCH_SUFFIX
     if spec.xhr_suffix and kind == "XMLHttpRequest":

@@ -97,7 +97,8 @@ ACTUAL_CASES = [
         "RedirectContainsCredentials",
         cors_req("GET"),
         resp(302, EXACT, ("Location", "https://u:p@cdn.example/")),
-        LEAD + "Redirect location 'https://u:p@cdn.example/' contains a username and password,"
+        # Chromium 156 leaves the location out (observed in tests/browser: failedParameter '').
+        LEAD + "Redirect location '' contains a username and password,"
         " which is disallowed for cross-origin requests.",
     ),
     # XMLHttpRequest: no fetch suffix; the withCredentials suffix on wildcard/ACAC errors.
