@@ -1,0 +1,32 @@
+"""Offline analysis of captured traffic (HAR and mitmproxy flow files) with the live proxy's
+engine and pairing: the terminal and HTML reports, server fixes, rules from traffic and dry
+runs of a rules file.
+
+    from cors_addon.analyze import events, render_html
+    html = render_html(events("page.har"))
+
+Modules: sources (open a capture, wire order), jsonstream (streaming JSON), har and flowfile
+(capture formats), exchange (one captured request/response), replay (the Inspector over a
+capture), report (terminal), html (HTML report), needs (least privilege from traffic),
+serverfix (framework configurations), suggest (rules.toml), dryrun (a rules file's effect),
+progress (stderr bar), cli (the `analyze` command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..events import Event
+from .html import render_html
+from .replay import Replay
+from .sources import Capture
+from .sources import CaptureError
+
+
+def events(path: str, browser: str = "auto") -> Iterator[Event]:
+    """The events of one capture file, exactly as the live proxy would have logged them."""
+    for event, _ in Replay(browser).run(Capture(path).exchanges()):
+        yield event
+
+
+__all__ = ["Capture", "CaptureError", "events", "render_html"]

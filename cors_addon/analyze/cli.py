@@ -1,0 +1,231 @@
+"""`python -m cors_addon analyze FILE...`: explain the CORS traffic of HAR and flow files.
+
+Exit status: 0 when nothing was blocked, 1 when something was, 2 when an input (or the
+rules file of --dry-run) cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..engine import BROWSER_CHOICES
+from ..events import Event
+from ..events import dumps
+from ..rules import RulesError
+from ..rules import RuleSet
+from ..rules import load_rules
+from .dryrun import DryRun
+from .html import HtmlReport
+from .needs import Needs
+from .progress import ProgressBar
+from .replay import Emitted
+from .replay import Replay
+from .report import TerminalReport
+from .serverfix import server_fixes
+from .sources import REORDER_WINDOW
+from .sources import Capture
+from .sources import CaptureError
+from .suggest import rule_names
+from .suggest import suggest_rules
+
+PROG = "python -m cors_addon analyze"
+DESCRIPTION = """\
+Explain the CORS traffic of HAR files (as Chrome, Firefox or mitmproxy export them) and
+mitmproxy flow files, with the same engine and pairing as the live proxy: why each request
+was preflighted, why the browser blocked it (its console text) and how to fix it."""
+EPILOG = """\
+exit status: 0 nothing blocked, 1 something blocked, 2 an input cannot be read.
+
+examples:
+  %(prog)s page.har                        the report, blocked first
+  %(prog)s page.har --server-fix           plus the server configuration that fixes it
+  %(prog)s page.har --suggest-rules r.toml rules that unblock it now, through the proxy
+  %(prog)s page.har --dry-run rules.toml   how each rule would change each verdict
+  %(prog)s flows.mitm --json > cors.jsonl  events, as the live proxy logs them
+  %(prog)s page.har --html report.html     a report to look at"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="HAR (.har, .har.gz, .zhar) or flow file"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the events, one JSON object per line, in the live log's schema",
+    )
+    p.add_argument("--html", metavar="OUT", help="write the HTML report to OUT")
+    p.add_argument(
+        "--browser",
+        choices=BROWSER_CHOICES,
+        default="auto",
+        help="whose CORS rules decide (default: auto, from each request's User-Agent)",
+    )
+    p.add_argument(
+        "--suggest-rules",
+        metavar="OUT.toml",
+        help="write a least-privilege rules file that unblocks the blocked flows",
+    )
+    p.add_argument(
+        "--dry-run",
+        metavar="RULES.toml",
+        help="show how each rule of RULES.toml changes each flow's verdict (sends nothing)",
+    )
+    p.add_argument(
+        "--server-fix",
+        action="store_true",
+        help="print the server configuration that makes the blocked flows pass",
+    )
+    return p
+
+
+def _labels(paths: list[str]) -> list[str]:
+    """Short names for flow ids: the file name, or the path when two files share a name."""
+    names = [os.path.basename(p) for p in paths]
+    return [p if names.count(n) > 1 else n for p, n in zip(paths, names, strict=True)]
+
+
+class Analysis:
+    """Everything one run collects while the events stream by."""
+
+    def __init__(self, args: argparse.Namespace, rules: RuleSet | None) -> None:
+        self.args = args
+        self.rules = rules
+        self.report = TerminalReport()
+        self.needs = Needs()
+        self.html = HtmlReport("CORS report", ", ".join(args.files)) if args.html else None
+        self.dry = DryRun(rules, args.browser) if rules is not None else None
+        self.notes: list[str] = []
+        self.out = sys.stdout
+
+    def capture(self, capture: Capture) -> None:
+        bar = ProgressBar(
+            capture.label, os.path.getsize(capture.path) if os.path.isfile(capture.path) else 0
+        )
+        replay = Replay(self.args.browser)
+        if self.dry is not None:
+            self.dry.new_capture()
+        try:
+            for ex in capture.exchanges(bar):
+                if self.dry is not None:
+                    base, ruled = self.dry.feed(ex)
+                    self._take(base, ruled)
+                else:
+                    emitted = replay.feed(ex)
+                    self._take(emitted, emitted)
+        finally:
+            bar.close()
+            if self.dry is not None:
+                self._take(*self.dry.finish())
+                unsent = self.dry.base.unsent
+            else:
+                self._take(replay.finish(), [])
+                unsent = replay.unsent
+        facts = [f"{capture.kind}, {capture.count} entries"]
+        if unsent:
+            facts.append(f"{unsent} actual requests never sent (their preflight failed) skipped")
+        self.notes.append(f"{capture.path}: {'; '.join(facts)}")
+        if capture.late:
+            self.notes.append(
+                f"{capture.path}: {capture.late} entries were further out of order than the"
+                f" reorder window ({REORDER_WINDOW} entries); their pairing may be off"
+            )
+
+    def _take(self, base: list[Emitted], shown: list[Emitted]) -> None:
+        """`base`: events of the capture as it is; `shown`: what --json prints (the same,
+        or with the rules of --dry-run applied)."""
+        for event, ex in base:
+            self.report.add(event)
+            self.needs.add(event, ex)
+            if self.html is not None:
+                self.html.add(event)
+        if self.args.json:
+            for event, _ in shown:
+                self._print_event(event)
+
+    def _print_event(self, event: Event) -> None:
+        self.out.write(dumps(event) + "\n")
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def text(self, color: bool) -> str:
+        names = rule_names(self.needs)
+        parts = ["\n".join(self.notes), self.report.render(color, names)]
+        if self.report.blocked:
+            rules = suggest_rules(self.needs, self.args.files)
+            parts.append(
+                "Unblock now through the proxy with these rules (python -m cors_addon"
+                " --set cors_rules=FILE):\n\n" + rules.strip()
+            )
+            if not self.args.server_fix:
+                parts.append("The server configuration that fixes them for good: --server-fix.")
+        return "\n\n".join(p for p in parts if p)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    err: TextIO = sys.stderr
+    rules = None
+    if args.dry_run:
+        try:
+            rules = load_rules(args.dry_run)
+        except RulesError as e:
+            err.write(f"{PROG}: --dry-run: {e}\n")
+            return 2
+    run = Analysis(args, rules)
+    unreadable = 0
+    for path, label in zip(args.files, _labels(args.files), strict=True):
+        try:
+            run.capture(Capture(path, label))
+        except CaptureError as e:
+            err.write(f"{PROG}: {e}\n")
+            err.flush()
+            unreadable += 1
+        except KeyboardInterrupt:
+            err.write(f"{PROG}: interrupted\n")
+            return 130
+    if unreadable == len(args.files):
+        return 2
+
+    side = err if args.json else sys.stdout
+    if not args.json:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(run.text(color) + "\n")
+    elif run.notes:
+        err.write("\n".join(run.notes) + "\n")
+    if args.server_fix:
+        side.write("\n" + server_fixes(run.needs) + "\n")
+    if run.dry is not None:
+        side.write("\n" + run.dry.render(args.dry_run) + "\n")
+    if args.suggest_rules:
+        text = suggest_rules(run.needs, args.files)
+        if not _write(args.suggest_rules, text, err):
+            return 2
+        side.write(f"\nSuggested rules written to {args.suggest_rules}\n")
+    if run.html is not None:
+        if not _write(args.html, run.html.render(), err):
+            return 2
+        side.write(f"HTML report written to {args.html}\n")
+    if unreadable:
+        return 2
+    return 1 if run.report.blocked else 0
+
+
+def _write(path: str, text: str, err: TextIO) -> bool:
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        err.write(f"{PROG}: cannot write {path}: {e.strerror or e}\n")
+        return False
+    return True

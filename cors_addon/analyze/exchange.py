@@ -1,0 +1,37 @@
+"""One captured request and its response, as the analyzer needs it: what any capture format
+(HAR, mitmproxy flow file) reduces to before it goes through the Inspector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..engine import Headers
+from ..engine import WireRequest
+from ..engine import WireResponse
+
+
+@dataclass(slots=True)
+class Exchange:
+    flow: str  # the flow id of the event: mitmproxy's, or FILE#N for a HAR entry
+    time: float  # when the request went on the wire (epoch seconds)
+    method: str
+    url: str  # as the browser requested it
+    request: Headers
+    status: int | None  # None: no response (a network error, or nothing recorded)
+    response: Headers | None
+    error: str | None = None  # why there is no response
+    ms: float | None = None  # request start to response headers
+    client: str = ""  # which browser, as far as the capture tells
+    host: str = ""  # lower-case, IPv6 without brackets
+    port: int = 0
+    note: str | None = None  # what the reader had to assume, for a warning on the event
+
+    @property
+    def wire(self) -> WireRequest:
+        return WireRequest(self.method, self.url, self.request)
+
+    @property
+    def wire_response(self) -> WireResponse | None:
+        if self.status is None or self.response is None:
+            return None
+        return WireResponse(self.status, self.response)
