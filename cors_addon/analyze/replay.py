@@ -140,10 +140,14 @@ def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
     )
     server = connection.Server(address=(ex.host, ex.port))
     flow = http.HTTPFlow(client, server)
-    flow.request = http.Request.make(ex.method, ex.url, b"", list(ex.request.fields))
+    flow.request = http.Request.make(ex.method, ex.url, b"", _raw(ex.request.fields))
     flow.request.timestamp_start = ex.time
     resp = ex.wire_response
     if resp is not None:
-        flow.response = http.Response.make(resp.status, b"", list(resp.headers.fields))
+        flow.response = http.Response.make(resp.status, b"", _raw(resp.headers.fields))
     flow.live = False
     return flow
+
+
+def _raw(fields: tuple[tuple[str, str], ...]) -> http.Headers:
+    return http.Headers([(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in fields])
