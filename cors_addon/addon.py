@@ -28,6 +28,7 @@ from mitmproxy import flowfilter
 from mitmproxy import hooks
 from mitmproxy import http
 from mitmproxy.net.http import status_codes
+from mitmproxy.proxy.mode_specs import ProxyMode
 
 from . import render
 from .bypass import BypassDetector
@@ -201,15 +202,19 @@ class CorsAddon:
             self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
     def _warn_if_exposed(self) -> None:
-        host = ctx.options.listen_host
-        specs = [m for m in ctx.options.mode if "@" in m]
-        exposed = host in ("", "0.0.0.0", "::") and len(specs) < len(ctx.options.mode)
-        exposed = exposed or any(
-            m.rsplit("@", 1)[1].rsplit(":", 1)[0] not in ("127.0.0.1", "localhost", "::1", "[::1]")
-            for m in specs
-            if ":" in m.rsplit("@", 1)[1]
-        )
-        if exposed or (host and host not in ("127.0.0.1", "localhost", "::1")):
+        exposed = False
+        for spec in ctx.options.mode:
+            try:
+                mode = ProxyMode.parse(spec)
+            except ValueError:
+                continue
+            if mode.listen_port() is None:  # local capture mode: no listening socket
+                continue
+            # the spec's own host, else the global listen_host ("" means every interface)
+            host = mode.listen_host(ctx.options.listen_host).strip("[]").lower()
+            if host != "localhost" and not host.startswith("127.") and host != "::1":
+                exposed = True
+        if exposed:
             logger.warning(
                 "cors: the proxy listens beyond this machine's loopback: anyone who can reach"
                 " it can use it, and rules that reflect origins apply to their traffic too."
