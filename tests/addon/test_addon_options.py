@@ -187,3 +187,32 @@ async def test_cors_rules_missing_file(cors, tmp_path):
         cors.configure(cors_rules=str(path))
     assert str(path) in str(info.value)
     assert cors.addon.rules is None
+
+
+@pytest.mark.parametrize(
+    "listen_host,modes,exposed",
+    [
+        ("127.0.0.1", ["regular"], False),
+        ("::1", ["regular"], False),
+        ("localhost", ["reverse:http://127.0.0.1:9000"], False),
+        ("", ["regular@127.0.0.1:8080"], False),
+        ("", ["regular@[::1]:8080", "socks5@localhost:1080"], False),
+        ("", ["regular"], True),
+        ("0.0.0.0", ["regular"], True),
+        ("192.0.2.2", ["regular"], True),
+        ("127.0.0.1", ["regular@0.0.0.0:8080"], True),
+        ("", ["regular@8080"], True),  # a port alone: the global listen_host ("") applies
+        ("", ["reverse:http://127.0.0.1:9000@8080"], True),
+        ("127.0.0.1", ["regular", "reverse:http://127.0.0.1:9000@8081"], False),
+    ],
+)
+async def test_running_warns_when_listening_beyond_loopback(
+    cors, caplog, listen_host, modes, exposed
+):
+    cors.configure(listen_host=listen_host, mode=modes)
+    cors.addon.running()
+    assert cors.addon._ticker is not None  # the periodic work started
+    warned = "listens beyond this machine's loopback" in caplog.text
+    assert warned == exposed
+    cors.addon.done()
+    assert cors.addon._ticker is None
