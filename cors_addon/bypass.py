@@ -2,20 +2,35 @@
 
 Chromium and Firefox bypass proxies for loopback by default. If pages on localhost show up
 (as the Origin or Referer of requests to other hosts) but no request to a loopback host ever
-does, the developer's API calls are invisible to us: say so once.
+does, the developer's API calls are invisible to us: say so once, DELAY_SECONDS (5 s) after
+the first such page shows up. The environment variable CORS_ADDON_BYPASS_DELAY (seconds, e.g.
+"0.5") overrides the delay, for tests; an invalid value is ignored.
 """
 
 from __future__ import annotations
+
+import math
+import os
 
 from .engine.origins import is_loopback_host
 from .engine.origins import origin_host
 
 DELAY_SECONDS = 5.0
+DELAY_ENV = "CORS_ADDON_BYPASS_DELAY"
+
+
+def default_delay() -> float:
+    """DELAY_SECONDS, or the value of CORS_ADDON_BYPASS_DELAY when it is a number >= 0."""
+    try:
+        value = float(os.environ.get(DELAY_ENV, ""))
+    except ValueError:
+        return DELAY_SECONDS
+    return value if math.isfinite(value) and value >= 0 else DELAY_SECONDS
 
 
 class BypassDetector:
-    def __init__(self, delay: float = DELAY_SECONDS) -> None:
-        self.delay = delay
+    def __init__(self, delay: float | None = None) -> None:
+        self.delay = default_delay() if delay is None else delay
         self.local_page: str | None = None
         self.first_seen = 0.0
         self.loopback_seen = False
