@@ -312,8 +312,13 @@ class CorsAddon:
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:
+            # The body failed after responseheaders decided the event. Classifying the
+            # request again would claim (and so steal) another pending preflight.
+            self._inflight.pop(flow.id, None)
+            return
         state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
-        if state is None or flow.response is not None:
+        if state is None:
             return
         self._finish(flow, state)
 
