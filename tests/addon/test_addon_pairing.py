@@ -12,6 +12,7 @@ from addon_builders import fetch
 from addon_builders import grant
 from addon_builders import preflight
 from addon_builders import response
+from mitmproxy import flow as mflow
 
 from cors_addon import addon as addon_module
 from cors_addon import render
@@ -361,3 +362,21 @@ def test_orphan_window(window):
     assert ins.orphans(T0 + window - 0.01) == []
     [(pending, event)] = ins.orphans(T0 + window + 0.01)
     assert pending.flow == "p" and event["verdict"] == "unknown"
+
+
+async def test_error_after_the_response_does_not_claim_another_preflight(cors):
+    """Two parallel preflighted PUTs to one URL; the first response's body then fails.
+    The late error must not take the second preflight away from its request."""
+    p1, p2 = preflight(t=T0), preflight(t=T0 + 0.001)
+    cors.run(p1, response(204, grant()))
+    cors.run(p2, response(204, grant()))
+    a1 = fetch(t=T0 + 0.05)
+    cors.run(a1, response(200, ACAO))
+    a1.error = mflow.Error("connection reset while reading the body")
+    cors.addon.error(a1)
+    a2 = fetch(t=T0 + 0.06)
+    cors.run(a2, response(200, ACAO))
+    assert a1.metadata["cors"]["preflight"]["flow"] == p1.id
+    assert a2.metadata["cors"]["preflight"]["flow"] == p2.id
+    cors.addon.tick(T0 + 10)
+    assert cors.orphans() == []
