@@ -216,3 +216,36 @@ async def test_running_warns_when_listening_beyond_loopback(
     assert warned == exposed
     cors.addon.done()
     assert cors.addon._ticker is None
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+async def test_cors_log_on_a_full_disk(cors, caplog):
+    cors.configure(cors_log="/dev/full")  # every write fails with ENOSPC
+    flows = [preflight(), fetch()]
+    cors.run(flows[0], response(204, grant()))
+    cors.run(flows[1], response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert "write failed" in caplog.text
+    assert caplog.text.count("write failed") == 1  # said once, not per event
+    assert [e["flow"] for e in cors.events] == [f.id for f in flows]
+    assert len(cors.addon.log.backlog) == 2
+    cors.configure(cors_log="")  # closing with a backlog warns, never raises
+    assert "2 events could not be written" in caplog.text
+
+
+async def test_cors_log_backlog_is_bounded(cors, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(eventlog, "RETRY_SECONDS", 0.0)
+    blocker = tmp_path / "logs"
+    blocker.write_text("")
+    path = blocker / "events.jsonl"
+    cors.configure(cors_log=str(path))
+    cors.addon.log.backlog_limit = 3
+    flows = [fetch("GET", extra=(), t=i) for i in range(5)]
+    for f in flows:
+        cors.run(f, response(200))
+    blocker.unlink()
+    blocker.mkdir()
+    last = fetch("GET", extra=())
+    cors.run(last, response(200))
+    ids = [json.loads(line)["flow"] for line in path.read_text().splitlines()]
+    assert ids == [flows[3].id, flows[4].id, last.id]  # the oldest were dropped
+    assert "3 events were lost" in caplog.text

@@ -227,3 +227,54 @@ def test_clean_shutdown_under_load(proxies, api, sig):
     assert set(answered) <= logged  # every answered request was logged before its answer
     # (asyncio may print tracebacks of connections cancelled at shutdown: not ours)
     assert not re.search(r'File "[^"]*cors_addon', proxy.output()), proxy.output()
+
+
+def test_read_flows_from_a_file(proxies, tmp_path):
+    """-r passes through: flows read from a file (not live) are judged on their own clock,
+    rules leave them alone, and the preflight no request followed is an orphan at the end."""
+    from mitmproxy import http
+    from mitmproxy import io
+    from mitmproxy.test import tflow
+
+    def flow(method, url, fields, status, resp_fields, t):
+        req = http.Request.make(method, url, b"", [(n.encode(), v.encode()) for n, v in fields])
+        req.timestamp_start = req.timestamp_end = t
+        f = tflow.tflow(req=req)
+        f.response = http.Response.make(
+            status, b"", [(n.encode(), v.encode()) for n, v in resp_fields]
+        )
+        f.response.timestamp_start = f.response.timestamp_end = t + 0.01
+        return f
+
+    t0 = 1_600_000_000.0
+    api = "http://api.test/items"
+    wildcard = [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "PUT"),
+        ("Access-Control-Allow-Headers", "x-api-key"),
+    ]
+    flows = [
+        flow("OPTIONS", api, preflight_fields(), 204, wildcard, t0),
+        flow("PUT", api, fetch_fields(extra=[("X-Api-Key", "k")]), 200, wildcard[:1], t0 + 0.05),
+        flow("OPTIONS", api + "/2", preflight_fields(), 204, wildcard, t0 + 1),
+    ]
+    capture = tmp_path / "capture.mitm"
+    with open(capture, "wb") as f:
+        writer = io.FlowWriter(f)
+        for fl in flows:
+            writer.add(fl)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "rules.toml").write_text(GOOD_RULES.format(name="r", origin="*"))
+    proxy = proxies.new("run", ["-n", "-r", str(capture)])
+    proxy.spawn()
+    assert proxy.wait_exit() == 0, proxy.output()
+    events = proxy.events()
+    assert [(e["type"], e["flow"]) for e in events] == [
+        ("preflight", flows[0].id),
+        ("request", flows[1].id),
+        ("preflight", flows[2].id),
+        ("orphan", flows[2].id),
+    ]
+    assert events[1]["preflight"]["flow"] == flows[0].id
+    assert events[3]["error"]["code"] == "PreflightWildcardOriginNotAllowed"
+    assert all(e["rule"] is None for e in events)  # rules never touch flows from a file
