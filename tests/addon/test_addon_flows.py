@@ -9,6 +9,7 @@ import logging
 import pytest
 from addon_builders import API
 from addon_builders import APP
+from addon_builders import T0
 from addon_builders import fetch
 from addon_builders import grant
 from addon_builders import make_flow
@@ -199,3 +200,31 @@ async def test_flow_filters_find_events(cors):
     assert matching("~comment ALLOWED") == [allowed]
     assert matching(f"~marker {render.MARK_BLOCKED}") == [blocked]
     assert matching("~marked") == [blocked, allowed]
+
+
+async def test_terminal_line_colours(cors):
+    f = preflight()
+    cors.run(f, response(405))
+    line = render.terminal_line(f.metadata["cors"], color=True)
+    assert "\x1b[36mPREFLIGHT\x1b[0m" in line and "\x1b[1;31mBLOCKED\x1b[0m" in line
+
+
+async def test_localhost_bypass_hint(cors, caplog):
+    """Pages on localhost show up, their requests to localhost never do: say so, once."""
+    import time
+
+    for i in range(3):
+        f = fetch("GET", "http://api.test/x", origin="http://localhost:3000", extra=(), t=T0 + i)
+        cors.run(f, response(200))
+    cors.addon.tick(time.time() + 60)
+    cors.addon.tick(time.time() + 120)
+    assert caplog.text.count("the browser sends loopback traffic around the proxy") == 1
+
+
+async def test_no_bypass_hint_when_loopback_traffic_arrives(cors, caplog):
+    import time
+
+    cors.run(fetch("GET", "http://api.test/x", origin="http://localhost:3000", extra=()))
+    cors.run(fetch("GET", "http://127.0.0.1:8000/x", origin="http://localhost:3000", extra=()))
+    cors.addon.tick(time.time() + 60)
+    assert "around the proxy" not in caplog.text

@@ -10,6 +10,7 @@ import os
 import pytest
 from addon_builders import API
 from addon_builders import APP
+from addon_builders import T0
 from addon_builders import fetch
 from addon_builders import grant
 from addon_builders import preflight
@@ -249,3 +250,14 @@ async def test_cors_log_backlog_is_bounded(cors, tmp_path, caplog, monkeypatch):
     ids = [json.loads(line)["flow"] for line in path.read_text().splitlines()]
     assert ids == [flows[3].id, flows[4].id, last.id]  # the oldest were dropped
     assert "3 events were lost" in caplog.text
+
+
+async def test_cors_filter_on_response_fields(cors):
+    """A filter on the response (~c, ~hs) cannot match at requestheaders; the flow is
+    classified when its response arrives."""
+    cors.configure(cors_filter="~c 405")
+    f = preflight()
+    cors.run(f, response(405))
+    g = preflight(t=T0 + 1)
+    cors.run(g, response(204, grant()))
+    assert len(cors.of(f)) == 1 and cors.of(g) == []

@@ -380,3 +380,23 @@ async def test_error_after_the_response_does_not_claim_another_preflight(cors):
     assert a2.metadata["cors"]["preflight"]["flow"] == p2.id
     cors.addon.tick(T0 + 10)
     assert cors.orphans() == []
+
+
+async def test_authorization_added_by_the_browser(cors):
+    """Authorization that the preflight did not announce came from the browser's HTTP
+    auth cache: it is a credential, not a preflight reason, and no acrh-mismatch."""
+    p = preflight(acrh="x-api-key", t=T0)
+    cors.run(p, response(204, grant(credentials=True)))
+    a = fetch(extra=[("X-Api-Key", "k"), ("Authorization", "Basic dTpw")], t=T0 + 0.05)
+    cors.run(a, response(200, [*ACAO, ("Access-Control-Allow-Credentials", "true")]))
+    event = a.metadata["cors"]
+    assert event["preflight"]["flow"] == p.id
+    assert event["credentials"] == "include"
+    assert event["preflight"]["headers"] == ["x-api-key"]
+    assert "acrh-mismatch" not in codes(event)
+    announced = preflight(acrh="authorization,x-api-key", t=T0 + 1)
+    cors.run(announced, response(204, grant(allow_headers="authorization, x-api-key")))
+    b = fetch(extra=[("X-Api-Key", "k"), ("Authorization", "Bearer t")], t=T0 + 1.05)
+    cors.run(b, response(200, ACAO))
+    assert b.metadata["cors"]["preflight"]["headers"] == ["authorization", "x-api-key"]
+    assert b.metadata["cors"]["credentials"] == "unknown"
