@@ -11,12 +11,14 @@ Everything is aggregated while the events stream by, within fixed bounds.
 
 from __future__ import annotations
 
+import bisect
 import html
 from collections import Counter
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import datetime
 from importlib import resources
 
@@ -30,6 +32,7 @@ ENDPOINTS = 200
 _PENDING = 4096
 STORM_PREFLIGHTS = 5  # this many preflights to one URL with a short max-age is a storm
 STORM_MAX_AGE = 60
+IDLE_GAP = 2.0  # seconds without any request that the timeline cuts out
 
 _E = html.escape
 
@@ -279,33 +282,40 @@ class HtmlReport:
         )
         if not self.rows:
             return head + '<p class="empty">No CORS requests.</p></section>'
-        rows = self.rows
-        t0 = min(r.start for r in rows)
-        span = max(max(r.end for r in rows) - t0, 0.001)
+        rows = sorted(self.rows, key=lambda r: r.start)  # several files may interleave
+        axis = TimeAxis(rows)
         left, right, row_h, top = 300, 990, 20, 26
         width = right - left
+        scale = width / axis.span
 
         def x(t: float) -> float:
-            return left + (t - t0) / span * width
+            return left + axis.position(t) * scale
 
         def w(ms: float | None) -> float:
-            return max((ms or 0) / 1000 / span * width, 2.5)
+            return max((ms or 0) / 1000 * scale, 2.5)
 
         height = top + row_h * len(rows) + 8
         out = [
             f'<div class="timeline-wrap"><svg class="timeline" viewBox="0 0 1000 {height}"'
             f' width="100%" role="img" aria-label="timeline of preflights and requests">'
         ]
-        for i in range(6):
-            gx = left + width * i / 5
-            out.append(
-                f'<line class="grid" x1="{gx:.1f}" y1="{top - 6}" x2="{gx:.1f}" y2="{height}"/>'
-            )
-            anchor = "end" if i == 5 else "start" if i == 0 else "middle"
-            out.append(
-                f'<text class="axis" x="{gx:.1f}" y="{top - 10}" text-anchor="{anchor}">'
-                f"{_span_label(span * i / 5)}</text>"
-            )
+        if len(axis.segments) == 1:
+            for i in range(6):
+                gx = left + width * i / 5
+                anchor = "end" if i == 5 else "start" if i == 0 else "middle"
+                out.append(_grid(gx, top, height))
+                out.append(
+                    f'<text class="axis" x="{gx:.1f}" y="{top - 10}" text-anchor="{anchor}">'
+                    f"{_span_label(axis.span * i / 5)}</text>"
+                )
+        else:  # idle stretches cut out: each burst is labelled with its clock time
+            for start, at, skipped in axis.breaks():
+                gx = left + at * scale
+                out.append(_grid(gx, top, height, "break" if skipped else "grid"))
+                label = datetime.fromtimestamp(start, UTC).strftime("%H:%M:%S UTC")
+                if skipped:
+                    label = f"{_span_label(skipped)} later: {label}"
+                out.append(f'<text class="axis" x="{gx + 3:.1f}" y="{top - 10}">{_E(label)}</text>')
         for n, row in enumerate(rows):
             y = top + n * row_h
             attrs = f'class="row" data-kind="{row.kind}" data-verdict="{_E(row.verdict)}"'
@@ -444,6 +454,45 @@ class HtmlReport:
         return head + table + more + "</section>"
 
 
+class TimeAxis:
+    """Time to a horizontal position, with idle stretches cut out: rows are grouped into
+    bursts of activity, and the gap between two bursts is drawn as a short break, so that
+    captures of a long session (or several files) keep their bars readable."""
+
+    def __init__(self, rows: list[TimelineRow]) -> None:
+        segments: list[list[float]] = []
+        for start, end in sorted((r.start, r.end) for r in rows):
+            if segments and start - segments[-1][1] <= IDLE_GAP:
+                segments[-1][1] = max(segments[-1][1], end)
+            else:
+                segments.append([start, max(end, start)])
+        active = sum(e - s for s, e in segments) or 0.001
+        self.gap = active * 0.03 if len(segments) > 1 else 0.0
+        self.segments = segments
+        self.offsets: list[float] = []
+        at = 0.0
+        for s, e in segments:
+            self.offsets.append(at)
+            at += (e - s) + self.gap
+        self.span = max(at - self.gap, 0.001)
+
+    def position(self, t: float) -> float:
+        i = max(bisect.bisect_right([s for s, _ in self.segments], t) - 1, 0)
+        return self.offsets[i] + (t - self.segments[i][0])
+
+    def breaks(self) -> list[tuple[float, float, float]]:
+        """Per burst: its start time, its position, and the idle seconds cut before it."""
+        out = []
+        for i, (s, _) in enumerate(self.segments):
+            skipped = s - self.segments[i - 1][1] if i else 0.0
+            out.append((s, self.offsets[i], skipped))
+        return out
+
+
+def _grid(gx: float, top: int, height: int, cls: str = "grid") -> str:
+    return f'<line class="{cls}" x1="{gx:.1f}" y1="{top - 6}" x2="{gx:.1f}" y2="{height}"/>'
+
+
 def _rect(cls: str, x: float, y: float, width: float, height: float) -> str:
     return (
         f'<rect class="{cls}" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}"'
@@ -474,7 +523,11 @@ def _span_label(seconds: float) -> str:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 120:
         return f"{seconds:.2f} s"
-    return f"{seconds / 60:.1f} min"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 def _clip(text: str, n: int) -> str:

@@ -237,6 +237,48 @@ def find_chromium() -> str | None:
     return None
 
 
+def start_chromium(
+    chromium: str, work: Path, proxy_port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Headless Chromium with the flags of browser-testing.md, in its own process group;
+    returns the process and its DevTools websocket URL."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={work / 'profile'}",
+    ]
+    if proxy_port is not None:
+        flags += [
+            f"--proxy-server=http://127.0.0.1:{proxy_port}",
+            "--proxy-bypass-list=<-loopback>",
+        ]
+    stderr_path = work / "chromium.stderr"
+    with open(stderr_path, "wb") as err:
+        proc = subprocess.Popen(
+            [chromium, *flags, "--remote-debugging-port=0", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        m = re.search(r"DevTools listening on (ws://\S+)", stderr_path.read_text(errors="replace"))
+        if m:
+            return proc, m.group(1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    stop(proc)
+    raise RuntimeError("Chromium printed no DevTools URL: " + stderr_path.read_text()[-2000:])
+
+
 # -- a minimal DevTools protocol client -------------------------------------------------------
 
 
@@ -507,41 +549,7 @@ def capture(out_dir: Path, python: str = sys.executable) -> dict[str, Any]:
     browser = None
     try:
         wait_port(proxy_port)
-        profile = work / "profile"
-        stderr_path = work / "chromium.stderr"
-        with open(stderr_path, "wb") as err:
-            browser = subprocess.Popen(
-                [
-                    chromium,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    f"--user-data-dir={profile}",
-                    f"--proxy-server=http://127.0.0.1:{proxy_port}",
-                    "--proxy-bypass-list=<-loopback>",
-                    "--remote-debugging-port=0",
-                    "about:blank",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                start_new_session=True,
-            )
-        ws_url = None
-        deadline = time.monotonic() + 30
-        while ws_url is None and time.monotonic() < deadline:
-            m = re.search(
-                r"DevTools listening on (ws://\S+)", stderr_path.read_text(errors="replace")
-            )
-            ws_url = m.group(1) if m else None
-            time.sleep(0.05)
-        if ws_url is None:
-            raise RuntimeError("Chromium printed no DevTools URL")
+        browser, ws_url = start_chromium(chromium, work, proxy_port)
         events, results = asyncio.run(_drive(ws_url, page_origin + "/", api_origin))
     finally:
         if browser is not None:
