@@ -210,7 +210,7 @@ def test_clean_shutdown_under_load(proxies, api, sig):
     for t in threads:
         t.start()
     try:
-        time.sleep(0.8)
+        time.sleep(0.5)
         assert proxy.proc is not None
         proxy.proc.send_signal(sig)
         code = proxy.proc.wait(10)
