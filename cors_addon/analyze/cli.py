@@ -194,8 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             err.write(f"{PROG}: interrupted\n")
             return 130
-    if unreadable == len(args.files):
-        return 2
+    if unreadable == len(args.files) and not run.report.groups:
+        return 2  # nothing was read: no report to give
 
     side = err if args.json else sys.stdout
     if not args.json:

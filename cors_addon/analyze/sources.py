@@ -191,20 +191,26 @@ class Capture:
     def _ordered(self, items: Iterator[Exchange]) -> Iterator[Exchange]:
         heap: list[tuple[float, int, Exchange]] = []
         last = float("-inf")
-        for seq, ex in enumerate(items):
-            heapq.heappush(heap, (ex.time, seq, ex))
-            if len(heap) > REORDER_WINDOW:
-                t, _, out = heapq.heappop(heap)
-                if t < last:
-                    self.late += 1
-                last = max(last, t)
-                yield out
+        failure: CaptureError | None = None
+        try:
+            for seq, ex in enumerate(items):
+                heapq.heappush(heap, (ex.time, seq, ex))
+                if len(heap) > REORDER_WINDOW:
+                    t, _, out = heapq.heappop(heap)
+                    if t < last:
+                        self.late += 1
+                    last = max(last, t)
+                    yield out
+        except CaptureError as e:
+            failure = e  # what was read before the problem is still analyzed
         while heap:
             t, _, out = heapq.heappop(heap)
             if t < last:
                 self.late += 1
             last = max(last, t)
             yield out
+        if failure is not None:
+            raise failure
 
 
 def _first_byte(f: Any) -> bytes:

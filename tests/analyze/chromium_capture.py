@@ -325,10 +325,12 @@ def _header_list(headers: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _resource_type(cdp_type: str | None) -> str:
-    return {"XHR": "xhr", "Fetch": "fetch", "Preflight": "preflight"}.get(
-        cdp_type or "", (cdp_type or "other").lower()
-    )
+def _resource_type(sent: dict[str, Any]) -> str:
+    """DevTools' resource type name; a preflight is one by its initiator."""
+    if sent["initiator"].get("type") == "preflight":
+        return "preflight"
+    cdp_type = sent.get("type") or "Other"
+    return {"XHR": "xhr", "Fetch": "fetch"}.get(cdp_type, cdp_type.lower())
 
 
 def build_har(events: list[tuple[str, dict[str, Any]]], page_id: str = "page_1") -> dict[str, Any]:
@@ -390,7 +392,7 @@ def build_har(events: list[tuple[str, dict[str, Any]]], page_id: str = "page_1")
         entry: dict[str, Any] = {
             "_initiator": {"type": sent["initiator"]["type"]},
             "_priority": req.get("initialPriority", "High"),
-            "_resourceType": _resource_type(sent.get("type")),
+            "_resourceType": _resource_type(sent),
             "cache": {},
             "connection": str(resp.get("connectionId", "")) or None,
             "pageref": page_id,
