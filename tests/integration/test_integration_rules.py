@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 
@@ -69,6 +70,13 @@ def rules_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def proxy(module_proxies, rules_file):
     return module_proxies.start("rules", ["--set", f"cors_rules={rules_file}"])
+
+
+def logged_at(line: str) -> float:
+    """The time of day of a "[HH:MM:SS.mmm] ..." line of mitmproxy's terminal log, as a
+    timestamp of today (local time, as mitmproxy prints it)."""
+    stamp = datetime.datetime.strptime(line[1:13], "%H:%M:%S.%f").time()
+    return datetime.datetime.combine(datetime.date.today(), stamp).timestamp()
 
 
 def where(url: str) -> str:
@@ -208,20 +216,19 @@ def test_hot_reload_within_a_second(proxy, api, rules_file):
     reply = send(proxy.port, "GET", url, fetch_fields())
     assert reply.get("access-control-allow-origin") == "http://v1.test"
 
+    before = proxy.stdout().count("6 of 6 rules active")
+    changed = time.time()
     rules_file.write_text(rules_text(RELOAD_V2))
     st = os.stat(rules_file)
     os.utime(rules_file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new mtime
-    changed = time.monotonic()
-    while True:
-        reply = send(proxy.port, "GET", url, fetch_fields())
-        elapsed = time.monotonic() - changed
-        if reply.get("access-control-allow-origin") == PAGE:
-            break
-        # a second, plus slack for the request itself on a loaded machine
-        assert elapsed < 1.5, "the new rule was not applied within a second"
+    deadline = time.monotonic() + 5
+    while send(proxy.port, "GET", url, fetch_fields()).get("access-control-allow-origin") != PAGE:
+        assert time.monotonic() < deadline, "the new rule was never applied"
         time.sleep(0.05)
-    proxy.wait_stdout("rules active from", timeout=1)
-    assert proxy.stdout().count("6 of 6 rules active") == 2
+    # when the proxy reloaded, by its own log line's clock (our requests may be slow when
+    # the machine is busy; the proxy's reaction is what is measured)
+    [line] = [x for x in proxy.stdout().splitlines() if "6 of 6 rules active" in x][before:]
+    assert (logged_at(line) - changed) % 86400 < 1.0, line
 
     rules_file.write_text(rules_text(RELOAD_V2) + "\n[[rules]]\nnme = 'typo'\n")  # broken
     out = proxy.wait_stdout("cors rules NOT reloaded", timeout=3)
