@@ -129,7 +129,8 @@ class Analysis:
                 self._take(*self.dry.finish())
                 unsent = self.dry.base.unsent
             else:
-                self._take(replay.finish(), [])
+                flushed = replay.finish()
+                self._take(flushed, flushed)
                 unsent = replay.unsent
         facts = [f"{capture.kind}, {capture.count} entries"]
         if unsent:

@@ -15,6 +15,7 @@ flows get their own grant, so that credentials are allowed only where they are u
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -53,8 +54,8 @@ class Bounded(set[str]):
             return
         super().add(item)
 
-    def update_from(self, items: object) -> None:
-        for item in items:  # type: ignore[attr-defined]
+    def update_from(self, items: Iterable[str]) -> None:
+        for item in items:
             self.add(item)
 
 

@@ -11,6 +11,7 @@ replaces the server's current CORS handling and must keep them passing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from .needs import Needs
 from .needs import Policy
@@ -27,12 +28,12 @@ FRAMEWORKS = {
 }
 
 
-def _py(items: object) -> str:
-    return "[" + ", ".join(json.dumps(i) for i in sorted(items)) + "]"  # type: ignore[call-overload]
+def _py(items: Iterable[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in sorted(items)) + "]"
 
 
-def _java(items: object) -> str:
-    return "List.of(" + ", ".join(json.dumps(i) for i in sorted(items)) + ")"  # type: ignore[call-overload]
+def _java(items: Iterable[str]) -> str:
+    return "List.of(" + ", ".join(json.dumps(i) for i in sorted(items)) + ")"
 
 
 def _credentials_note(p: Policy) -> str:

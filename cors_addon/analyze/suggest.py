@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from .needs import Needs
 from .needs import Policy
@@ -22,8 +23,8 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _list(items: object) -> str:
-    return "[" + ", ".join(_q(i) for i in sorted(items)) + "]"  # type: ignore[call-overload]
+def _list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(_q(i) for i in sorted(items)) + "]"
 
 
 def rule_name(policy: Policy, origin: str) -> str:

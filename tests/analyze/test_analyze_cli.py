@@ -77,6 +77,28 @@ def test_json_is_exactly_the_events(
     assert "flows.mitm: flows, 11 entries" in err
 
 
+def test_json_includes_orphans_flushed_at_the_end(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, validate_event: Any
+) -> None:
+    har = json.loads((FIXTURES / "chromium.har").read_text())
+    entries = har["log"]["entries"]
+    har["log"]["entries"] = [e for e in entries if e["request"]["method"] != "PATCH"]
+    path = tmp_path / "orphan.har"
+    path.write_text(json.dumps(har))
+    status, out, _ = run(capsys, str(path), "--json")
+    assert status == 1
+    events = [validate_event(json.loads(line)) for line in out.splitlines()]
+    assert events == events_of(str(path))
+    assert events[-1]["type"] == "orphan" and events[-1]["url"].endswith("/settings")
+    _, out, _ = run(capsys, str(path))
+    # the preflight passed only without credentials: the engine says the browser refused
+    assert "allowed  PATCH /settings" not in out
+    assert (
+        "BLOCKED  PATCH /settings (no request after its preflight)"
+        "  PreflightInvalidAllowCredentials" in out
+    )
+
+
 def test_json_with_dry_run_prints_the_rewritten_events(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, validate_event: Any
 ) -> None:
