@@ -17,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,14 @@ def write_firefox_profile(profile_dir: str, proxy: str, ca_pem_path: Path | None
     return None
 
 
+def shell_command(command: Sequence[str]) -> str:
+    """The command as the user's shell takes it: POSIX quoting (`<-loopback>` would otherwise
+    be read as a redirection), Windows quoting on Windows."""
+    if os.name == "nt":
+        return subprocess.list2cmdline(command)
+    return shlex.join(command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cors_addon browser",
@@ -201,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"note: {note}", file=sys.stderr)
         command = [binary, "-profile", profile, "-no-remote", *([args.url] if args.url else [])]
     if args.dry_run:
-        print(subprocess.list2cmdline(command))
+        print(shell_command(command))
         return 0
     print(f"Starting {kind} through {args.proxy} with profile {profile}", file=sys.stderr)
     return subprocess.call(command)
