@@ -217,10 +217,13 @@ class Inspector:
             redirected_from=state.redirected_from,
         )
         if c.is_preflight:
+            # The actual request follows the preflight's answer, not its start: the orphan
+            # window opens when the response arrived.
+            answered_at = state.time + ms / 1000 if ms is not None and ms > 0 else state.time
             pairing.add_preflight(
                 key,
                 flow_id,
-                state.time,
+                answered_at,
                 c.preflight.headers,
                 event,
                 verdict.verdict == "allowed",
