@@ -400,3 +400,26 @@ async def test_authorization_added_by_the_browser(cors):
     cors.run(b, response(200, ACAO))
     assert b.metadata["cors"]["preflight"]["headers"] == ["authorization", "x-api-key"]
     assert b.metadata["cors"]["credentials"] == "unknown"
+
+
+async def test_slow_preflight_is_not_an_orphan(cors):
+    """The window starts when the preflight's answer arrives: the browser sends the actual
+    request right after it, however long the preflight itself took."""
+    p = preflight(t=T0)
+    cors.run(p, response(204, grant(), t=T0 + 3.0))  # a 3 s preflight
+    cors.addon.tick(T0 + 3.01)
+    assert cors.orphans() == []
+    a = fetch(t=T0 + 3.05)
+    cors.run(a, response(200, ACAO))
+    assert a.metadata["cors"]["preflight"]["flow"] == p.id
+    cors.addon.tick(T0 + 60)
+    assert cors.orphans() == []
+
+
+async def test_slow_preflight_without_request_is_an_orphan(cors):
+    p = preflight(t=T0)
+    cors.run(p, response(204, WILDCARD, t=T0 + 3.0))
+    cors.addon.tick(T0 + 4.0)  # 1 s after the answer: still within the window
+    assert cors.orphans() == []
+    cors.addon.tick(T0 + 5.5)
+    assert [o["flow"] for o in cors.orphans()] == [p.id]
