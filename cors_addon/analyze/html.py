@@ -104,7 +104,8 @@ class HtmlReport:
         self.preflight_ms = 0.0
         self.rows: list[TimelineRow] = []
         self.rows_left_out = 0
-        self._pending: OrderedDict[str, tuple[Bar, Event]] = OrderedDict()
+        self._pending: OrderedDict[str, Bar] = OrderedDict()  # preflights awaiting a request
+        self._waiting: OrderedDict[str, TimelineRow] = OrderedDict()  # requests, their preflight
         self.blocked: dict[tuple[str, str, str, str], BlockedItem] = {}
         self.blocked_left_out = 0
         self.endpoints: dict[tuple[str, str], Endpoint] = {}
@@ -183,7 +184,12 @@ class HtmlReport:
         _, path = target_of(event["url"])
         if kind == "preflight":
             if event["verdict"] == "allowed":
-                self._pending[event["flow"]] = (bar, event)
+                waiting = self._waiting.pop(event["flow"], None)
+                if waiting is not None:  # events out of order: its request came first
+                    waiting.preflight, waiting.kind = bar, "pair"
+                    waiting.title = waiting.title.replace(":", f": preflight {_ms(bar.ms)} +", 1)
+                    return
+                self._pending[event["flow"]] = bar
                 while len(self._pending) > _PENDING:
                     self._pending.popitem(last=False)
                 return
@@ -192,8 +198,7 @@ class HtmlReport:
             code = event["error"]["code"] if event["error"] else "blocked"
             row.title = f"{label}: preflight {_ms(bar.ms)}, blocked ({code}), request never sent"
         elif kind == "orphan":
-            found = self._pending.pop(event["flow"], None)
-            pf = found[0] if found else bar
+            pf = self._pending.pop(event["flow"], None) or bar
             label = f"{p['method']} {path}"
             row = TimelineRow(label, event["verdict"], "orphan", preflight=pf)
             row.title = f"{label}: preflight {_ms(pf.ms)}, no request followed"
@@ -201,9 +206,12 @@ class HtmlReport:
             label = f"{event['method']} {path}"
             pf = None
             if p["flow"] is not None:
-                found = self._pending.pop(p["flow"], None)
-                pf = found[0] if found else None
+                pf = self._pending.pop(p["flow"], None)
             row = TimelineRow(label, event["verdict"], "pair" if pf else "request", pf, bar)
+            if p["flow"] is not None and pf is None:
+                self._waiting[p["flow"]] = row
+                while len(self._waiting) > _PENDING:
+                    self._waiting.popitem(last=False)
             if p["cache"] is not None:
                 row.kind = "cached"
             parts = [label + ":"]

@@ -86,6 +86,16 @@ def test_structure_from_events() -> None:
     assert {"requests", "blocked", "preflights", "preflight-ms", "cache-hits"} <= cards
 
 
+def test_events_in_any_order() -> None:
+    """The live proxy logs a preflight before its request; a list of events gathered from
+    flows may come in another order, and still pairs."""
+    events = events_of(fixture("chromium.har"))
+    backwards = parse(render_html(events[::-1]))
+    forwards = parse(render_html(events))
+    kinds = sorted(r["data-kind"] for r in forwards.having("g", **{"class": "row"}))
+    assert sorted(r["data-kind"] for r in backwards.having("g", **{"class": "row"})) == kinds
+
+
 def test_self_contained() -> None:
     html = render_html(report_events())
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
