@@ -111,6 +111,7 @@ class Proxy:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.returncode = self.proc.returncode
                 raise AssertionError(
                     f"the proxy exited with {self.proc.returncode} before listening:\n"
                     f"{self.output()}"
