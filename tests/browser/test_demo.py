@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,7 +126,7 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def demo(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     tmp = tmp_path_factory.mktemp("demo")
     page_port, api_port = free_port(), free_port()
     rules = tmp / "rules.toml"
@@ -136,7 +137,10 @@ def demo(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Demo:
         "--confdir", "{confdir}", "--rules", str(rules), "--log", "{workdir}/cors.jsonl",
         "--", "-s", "{guard}",
     ]  # fmt: skip
-    return Demo(browser_envs.get(argv), page_port, api_port, rules)
+    env = browser_envs.get(argv)
+    yield Demo(env, page_port, api_port, rules)
+    if hasattr(browser_envs, "release"):  # free its proxy and browser for the next modules
+        browser_envs.release(env)
 
 
 def path_of(url: str) -> str:

@@ -18,6 +18,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -222,7 +223,7 @@ def rules_toml() -> str:
 
 
 @pytest.fixture(scope="module")
-def env(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> BrowserEnv:
+def env(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserEnv]:
     rules = tmp_path_factory.mktemp("browser-rules") / "rules.toml"
     rules.write_text(rules_toml())
     argv = [
@@ -232,7 +233,10 @@ def env(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> BrowserE
         "--set", "cors_log={workdir}/cors.jsonl",
         "--set", f"cors_rules={rules}",
     ]  # fmt: skip
-    return browser_envs.get(argv)
+    env = browser_envs.get(argv)
+    yield env
+    if hasattr(browser_envs, "release"):  # free its proxy and browser for the next modules
+        browser_envs.release(env)
 
 
 def events(env: BrowserEnv, path: str, want: Callable[[list[Event]], bool]) -> list[Event]:
