@@ -5,7 +5,13 @@
   the session), e.g. the addon: `browser_envs.get([sys.executable, "-m", "cors_addon", ...])`.
 - `proxy`, `page_server`, `api_server`: parts of `browser_env`.
 
-No Chromium: the tests skip, or fail when CI=true.
+No Chromium: the tests skip, or fail when CI=true. Under CI=true no test here may skip at all: a
+skip (of any cause) is reported as a failure.
+
+test_chromium_ground_truth.py::test_chromium_matches_catalogue replays the catalogue through plain
+mitmdump. test_addon_vs_chromium.py asserts the same declared outcomes live, through the addon, so
+the plain replay is only collected with CORS_GROUND_TRUTH=1 (e.g. to tell a Chromium change from
+an addon bug); otherwise it is deselected (never skipped).
 """
 
 from __future__ import annotations
@@ -29,18 +35,67 @@ from harness import find_chromium
 HERE = Path(__file__).resolve().parent
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+GROUND_TRUTH_ENV = "CORS_GROUND_TRUTH"
+GROUND_TRUTH_TESTS = ("test_chromium_matches_catalogue",)
+
+
+def _in_here(item: pytest.Item) -> bool:
+    return HERE in Path(str(item.fspath)).resolve().parents
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Everything under tests/browser needs (or documents) the real browser.
     for item in items:
-        if HERE in Path(str(item.fspath)).resolve().parents:
+        if _in_here(item):
             item.add_marker(pytest.mark.browser)
+    if os.environ.get(GROUND_TRUTH_ENV) == "1":
+        return
+    # The plain-mitmdump replay of the catalogue is redundant with test_addon_vs_chromium.py
+    # (which asserts the same declared Chromium outcomes); deselect it unless asked for.
+    dropped = [
+        i for i in items if _in_here(i) and getattr(i, "originalname", i.name) in GROUND_TRUTH_TESTS
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI=true a skipped browser test is a failure: the suite must really run there."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not (in_ci() and report.skipped and _in_here(item)) or hasattr(report, "wasxfail"):
+        return
+    _skip_to_failure(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The same for a whole module skipped at collection (importorskip, allow_module_level)."""
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
+    path = Path(str(collector.path)).resolve()
+    if in_ci() and report.skipped and HERE in path.parents:
+        _skip_to_failure(report)
+
+
+def _skip_to_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped under CI=true, which counts as a failure here: {reason}"
 
 
 def require_chromium() -> str:
     binary = find_chromium()
     if binary is None:
         msg = "no Chromium: install /usr/bin/chromium or set CORS_CHROMIUM to the binary"
-        if os.environ.get("CI") == "true":
+        if in_ci():
             pytest.fail(msg, pytrace=False)
         pytest.skip(msg)
     return binary
@@ -59,19 +114,30 @@ class BrowserEnvs:
         argv: Sequence[str] | Callable[[int, str], Sequence[str]] | None = None,
         *,
         env: dict[str, str] | None = None,
+        cwd: str | Path | None = None,
     ) -> BrowserEnv:
         """`argv` as for harness.Proxy: a list with {port}, {confdir}, {guard}, {workdir}
-        placeholders, or a callable (port, confdir) -> list; None = plain mitmdump."""
+        placeholders, or a callable (port, confdir) -> list; None = plain mitmdump.
+        `env`: extra environment for the proxy; `cwd`: its working directory (default: the
+        pytest process's; `python -m cors_addon` loads ./rules.toml when there is one)."""
         key = (
             tuple(argv) if argv is not None and not callable(argv) else argv,
             tuple(sorted((env or {}).items())),
+            str(cwd) if cwd is not None else None,
         )
         if key not in self._envs:
             workdir = self._tmp.mktemp("browser-env")
             self._envs[key] = BrowserEnv(
-                argv, workdir=workdir, chromium_binary=self._binary, proxy_env=env
+                argv, workdir=workdir, chromium_binary=self._binary, proxy_env=env, proxy_cwd=cwd
             ).start()
         return self._envs[key]
+
+    def release(self, benv: BrowserEnv) -> None:
+        """Stop one env before the session ends (e.g. at the end of the module that used it)."""
+        for key, val in list(self._envs.items()):
+            if val is benv:
+                del self._envs[key]
+        benv.stop()
 
     def close(self) -> None:
         for benv in self._envs.values():

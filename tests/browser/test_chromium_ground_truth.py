@@ -2,6 +2,13 @@
 
 If this fails after a Chromium upgrade, re-record with record_facts.py and review the diff: the
 addon's oracle and messages are built on these facts.
+
+`test_chromium_matches_catalogue` runs only with CORS_GROUND_TRUTH=1 (conftest deselects it
+otherwise): test_addon_vs_chromium.py asserts the same declared outcomes live through the addon,
+so in CI this replay would only double the suite's time. Run it to tell a Chromium change from an
+addon bug:
+
+    CORS_GROUND_TRUTH=1 python -m pytest tests/browser/test_chromium_ground_truth.py
 """
 
 from __future__ import annotations

@@ -93,7 +93,10 @@ class Proxy:
         workdir: str | os.PathLike[str] | None = None,
         port: int | None = None,
         env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> None:
+        """`cwd`: the proxy's working directory (default: the caller's). `python -m cors_addon`
+        loads ./rules.toml when it exists, so the addon's tests run it from an empty directory."""
         self.argv_spec: ArgvSpec = argv if argv is not None else default_argv()
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="cors-proxy-"))
@@ -102,6 +105,7 @@ class Proxy:
         self.confdir.mkdir(exist_ok=True)
         self.port = port or free_port()
         self.env = env
+        self.cwd = cwd
         self.stdout_path = self.workdir / "proxy.stdout"
         self.stderr_path = self.workdir / "proxy.stderr"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -131,6 +135,7 @@ class Proxy:
                 stdout=out,
                 stderr=err,
                 env=env,
+                cwd=self.cwd,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout

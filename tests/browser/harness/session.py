@@ -50,6 +50,7 @@ class BrowserEnv:
         workdir: str | Path | None = None,
         chromium_binary: str | None = None,
         proxy_env: dict[str, str] | None = None,
+        proxy_cwd: str | Path | None = None,
     ) -> None:
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="cors-browser-"))
@@ -59,7 +60,7 @@ class BrowserEnv:
         )
         self.api = CaseServer((PAGE_HOST, CROSS_SITE_HOST))
         self.api_tls = CaseServer((PAGE_HOST,), tls=True, registry=self.api.registry)
-        self.proxy = Proxy(proxy_argv, workdir=self.workdir / "proxy", env=proxy_env)
+        self.proxy = Proxy(proxy_argv, workdir=self.workdir / "proxy", env=proxy_env, cwd=proxy_cwd)
         self._chromium_binary = chromium_binary
         self.chromium: Chromium | None = None
         self.loop = asyncio.new_event_loop()
