@@ -119,7 +119,7 @@ _PARAM = type(pytest.param())
 
 
 def cases(table: Sequence[tuple]) -> list:
-    """pytest parameters from `(id, *values)` rows; a pytest.param (a regression row) passes through."""
+    """pytest parameters from `(id, *values)` rows; a pytest.param (regression row) passes."""
     return [row if isinstance(row, _PARAM) else pytest.param(*row[1:], id=row[0]) for row in table]
 
 
