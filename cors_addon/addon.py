@@ -27,6 +27,7 @@ from mitmproxy import flow as mflow
 from mitmproxy import flowfilter
 from mitmproxy import hooks
 from mitmproxy import http
+from mitmproxy import types
 from mitmproxy.net.http import status_codes
 from mitmproxy.proxy.mode_specs import ProxyMode
 
@@ -40,6 +41,7 @@ from .events import Event
 from .pairing import Pending
 from .pipeline import FlowState
 from .pipeline import Inspector
+from .recent import RecentEvents
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
@@ -94,6 +96,7 @@ class CorsAddon:
         self.replay = Inspector()
         self.keep_host_header = False
         self.summary = Summary()
+        self.recent = RecentEvents()  # the last MAX_EVENTS events, for cors.report
         self.bypass = BypassDetector()
         self.color = False
         self.line_level = logging.INFO  # terminal lines below this level are not even built
@@ -414,6 +417,7 @@ class CorsAddon:
             if marker:
                 flow.marked = marker
         self.summary.add(event)
+        self.recent.add(event)
         if self.log is not None:
             self.log.write(event)
         if event["verdict"] != "not-cors":
@@ -456,6 +460,18 @@ class CorsAddon:
         """Per page origin and target host: requests, preflights, blocks by error code, and
         the time spent in preflights."""
         return self.summary.render()
+
+    @command.command("cors.report")
+    def report(self, path: types.Path) -> str:
+        """Write the HTML report of the CORS traffic seen so far (the most recent events,
+        at most recent.MAX_EVENTS) to path: one self-contained file, as analyze --html."""
+        try:
+            written = self.recent.write_html(path)
+        except OSError as e:
+            raise exceptions.CommandError(
+                f"cors.report: cannot write {path}: {e.strerror or e}"
+            ) from e
+        return f"CORS report of {len(self.recent.events)} events written to {written}"
 
     @command.command("cors.reload")
     def reload(self) -> None:

@@ -1,25 +1,37 @@
-"""The commands: cors.explain and cors.summary (cors.reload and cors.rules are with the
-rules tests)."""
+"""The commands: cors.explain, cors.summary and cors.report (cors.reload and cors.rules are
+with the rules tests)."""
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
+import pytest
 from addon_builders import APP
 from addon_builders import T0
 from addon_builders import fetch
 from addon_builders import grant
 from addon_builders import preflight
 from addon_builders import response
+from mitmproxy import exceptions
 from mitmproxy.addons import view
 from mitmproxy.test import tflow
+
+from cors_addon import recent
+from cors_addon.recent import RecentEvents
 
 ACAO = [("Access-Control-Allow-Origin", APP)]
 
 
 async def test_command_names(cors):
     names = {n for n in cors.tctx.master.commands.commands if n.startswith("cors.")}
-    assert names == {"cors.explain", "cors.summary", "cors.reload", "cors.rules"}
+    assert names == {
+        "cors.explain",
+        "cors.summary",
+        "cors.report",
+        "cors.reload",
+        "cors.rules",
+    }
     assert all(re.fullmatch(r"[a-z.]+", n) for n in names)  # callable from mitmweb
 
 
@@ -102,3 +114,80 @@ async def test_summary_counts_orphans_and_rewrites(cors, tmp_path):
     text = cors.addon.summarize()
     assert "orphaned preflights 1" in text and "rewritten by rules 1" in text
     assert "blocked: PreflightWildcardOriginNotAllowed x1" in text
+
+
+class Page(HTMLParser):
+    """The ids of the sections, and the text, of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str | None] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self.sections.append(dict(attrs).get("id"))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parsed(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+async def test_report(cors, tmp_path):
+    """cors.report writes analyze --html's report, rendered from the emitted events."""
+    p = preflight(t=T0)
+    cors.run(p, response(204, grant(methods="GET")))  # MethodDisallowedByPreflightResponse
+    cors.run(preflight("http://api.test/v2", t=T0 + 1), response(204, grant()))
+    cors.addon.tick(T0 + 10)  # no request followed: an orphan, emitted without a flow
+    cors.run(fetch("GET", extra=(), t=T0 + 11), response(200, ACAO))
+    cors.run(fetch("GET", origin=None, extra=(), t=T0 + 12), response(200))  # no event
+    assert [e["type"] for e in cors.events] == ["preflight", "preflight", "orphan", "request"]
+    out = tmp_path / "report.html"
+    text = cors.tctx.master.commands.execute(f"cors.report {out}")
+    assert text == f"CORS report of 4 events written to {out}"
+    html = out.read_text(encoding="utf-8")
+    assert html.lower().startswith("<!doctype html>")
+    page = parsed(html)
+    assert page.sections == ["summary", "timeline", "blocked", "endpoints"]
+    words = "".join(page.text)
+    blocked = cors.of(p)[0]["error"]
+    assert blocked["code"] == "MethodDisallowedByPreflightResponse"
+    assert blocked["console"] in words and blocked["fix"] in words
+    assert "Live proxy, 4 CORS events, " in words
+    # the very objects every other output got, in the order they were emitted
+    assert all(a is b for a, b in zip(cors.addon.recent.events, cors.events, strict=True))
+
+
+async def test_report_before_any_traffic(cors, tmp_path):
+    out = tmp_path / "empty.html"
+    cors.addon.report(str(out))
+    assert "No CORS requests." in "".join(parsed(out.read_text(encoding="utf-8")).text)
+
+
+@pytest.mark.parametrize("where", ["missing-dir/r.html", "."])
+async def test_report_unwritable(cors, tmp_path, where):
+    target = tmp_path / where
+    with pytest.raises(exceptions.CommandError, match=r"cors.report: cannot write .+: \w"):
+        cors.tctx.master.commands.execute(f"cors.report {target}")
+    assert not (tmp_path / "missing-dir").exists()
+
+
+async def test_report_store_is_bounded(cors, tmp_path):
+    assert cors.addon.recent.events.maxlen == recent.MAX_EVENTS == 10_000
+    cors.addon.recent = RecentEvents(max_events=5)
+    for i in range(12):
+        cors.run(fetch("GET", extra=(), t=T0 + i), response(200, ACAO))
+    cors.run(fetch("GET", extra=(), mode="no-cors", dest="image", t=T0 + 20), response(200))
+    store = cors.addon.recent
+    assert len(store.events) == 5 and store.seen == 12 and store.dropped == 7
+    assert [e["flow"] for e in store.events] == [e["flow"] for e in cors.events[7:12]]
+    out = tmp_path / "r.html"
+    cors.addon.report(str(out))
+    words = "".join(parsed(out.read_text(encoding="utf-8")).text)
+    assert "Live proxy, 5 CORS events (the most recent 5 of 12)" in words
