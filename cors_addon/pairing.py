@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import NamedTuple
 
 from .engine import CHROMIUM
 from .engine import BrowserProfile
@@ -39,6 +40,13 @@ class Pending:
     done: bool = field(default=False)
 
 
+class Hop(NamedTuple):
+    """Where a redirected request's chain began: its first URL and that request's Origin."""
+
+    first: str
+    origin: str | None
+
+
 class Pairing:
     """Links each actual request to its preflight, spots preflights that no request
     followed (orphans), and remembers redirect chains."""
@@ -56,7 +64,7 @@ class Pairing:
         self.cache_entries = cache_entries
         self._by_key: dict[PairKey, deque[Pending]] = {}
         self._queue: deque[Pending] = deque()
-        self._redirects: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._redirects: OrderedDict[tuple[str, str], Hop] = OrderedDict()
         self._caches: dict[str, PreflightCache] = {}
         self.clock = 0.0  # the latest flow time seen
 
@@ -164,18 +172,24 @@ class Pairing:
 
     # -- redirects ---------------------------------------------------------------------
 
-    def add_redirect(self, client: str, from_url: str, to_url: str) -> None:
-        """A CORS response redirected from_url to to_url; remember the chain's first URL."""
-        first = self._redirects.get((client, from_url), from_url)
-        self._redirects[(client, to_url)] = first
+    def add_redirect(
+        self, client: str, from_url: str, to_url: str, origin: str | None = None
+    ) -> None:
+        """A CORS response redirected from_url to to_url; remember the chain's first URL and
+        the Origin its first request carried (`origin`, for a hop that is not the first)."""
+        prev = self._redirects.get((client, from_url))
+        hop = prev if prev is not None else Hop(from_url, origin)
+        if hop.origin is None and origin is not None:
+            hop = hop._replace(origin=origin)
+        self._redirects[(client, to_url)] = hop
         self._redirects.move_to_end((client, to_url))
         while len(self._redirects) > self.max_redirects:
             self._redirects.popitem(last=False)
 
-    def redirected_from(self, client: str, url: str) -> str | None:
+    def redirected_from(self, client: str, url: str) -> Hop | None:
         return self._redirects.get((client, url))
 
-    def redirect_hop(self, client: str, url: str) -> str | None:
+    def redirect_hop(self, client: str, url: str) -> Hop | None:
         """Consume the redirect record of a request (a later request to the same URL is a
         new chain)."""
         return self._redirects.pop((client, url), None)

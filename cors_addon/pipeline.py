@@ -16,6 +16,8 @@ from .engine import BrowserProfile
 from .engine import Classification
 from .engine import CorsWarning
 from .engine import Headers
+from .engine import Preflight
+from .engine import Reason
 from .engine import Verdict
 from .engine import WireRequest
 from .engine import WireResponse
@@ -52,6 +54,8 @@ class FlowState:
     port: int
     paired: Pending | None
     redirected_from: str | None
+    initiator: str | None = None  # the Origin of a redirect chain's first request
+    predicted: Preflight | None = None  # the prediction, when the paired preflight overrode it
     rule: Rule | None = None
     answered: bool = False
 
@@ -78,15 +82,40 @@ class FlowState:
 
 
 _UNEXPECTED = (
-    "The browser preflighted a request that needs none by the method and header rules: an"
-    " XMLHttpRequest upload listener or a streamed body forces one, or a header the proxy takes"
-    " for the browser's was set by the page."
+    "The browser preflighted a request that needs none by the method and header rules as"
+    " sent: an XMLHttpRequest upload listener or a streamed body forces one, the browser's"
+    " network stack rewrote a header after the check (Range: Bytes=0-1 is sent as bytes=0-1),"
+    " or a header the proxy takes for the browser's was set by the page."
+)
+_FORCED = (
+    "the browser preflighted it though no method or header needs one: an XMLHttpRequest"
+    " upload listener or a streamed body"
 )
 _MISSING = (
     "This request needs a preflight but none was seen and no cached preflight covers it: the"
     " proxy missed it (another connection, HTTP/3), an extension added a header, or the"
     " browser's rules differ (check cors_browser)."
 )
+
+
+def _as_preflighted(
+    c: Classification, announced: tuple[str, ...]
+) -> tuple[Classification, Preflight | None]:
+    """A request the browser did preflight needed that preflight, whatever the rules
+    predict: its event takes the names the preflight announced (an XHR upload listener
+    forces one; `Range: Bytes=0-1` is preflighted yet sent as `bytes=0-1`). Returns the
+    classification and the overridden prediction (None when it already agreed)."""
+    p = c.preflight
+    if p.needed and set(p.headers) == set(announced):
+        return c, None
+    reasons = [r for r in p.reasons if r.code != "header-not-safelisted" or r.detail in announced]
+    reasons.extend(
+        Reason("header-not-safelisted", name) for name in announced if name not in p.headers
+    )
+    if not reasons:
+        reasons.append(Reason("forced-preflight", _FORCED))
+    preflighted = p._replace(needed=True, reasons=tuple(reasons), headers=announced)
+    return c._replace(preflight=preflighted), p
 
 
 class Inspector:
@@ -107,15 +136,30 @@ class Inspector:
         c = classify(wire, profile)
         pairing = self.pairing
         paired = None
+        predicted = None
         if c.is_preflight:
-            redirected_from = pairing.redirected_from(client, wire.url)
+            hop = pairing.redirected_from(client, wire.url)
         else:
-            redirected_from = pairing.redirect_hop(client, wire.url)
+            hop = pairing.redirect_hop(client, wire.url)
             if c.cors:
                 paired = pairing.claim((client, c.origin or "null", wire.url, wire.method), time)
-                if paired is not None and "authorization" in headers:
-                    c = classify(wire, profile, paired.announced)
-        return FlowState(wire, c, profile, client, time, host, port, paired, redirected_from)
+                if paired is not None:
+                    if "authorization" in headers:
+                        c = classify(wire, profile, paired.announced)
+                    c, predicted = _as_preflighted(c, paired.announced)
+        return FlowState(
+            wire,
+            c,
+            profile,
+            client,
+            time,
+            host,
+            port,
+            paired,
+            hop.first if hop is not None else None,
+            hop.origin if hop is not None else None,
+            predicted,
+        )
 
     def answer(self, state: FlowState, rule: Rule) -> WireResponse | None:
         """The proxy's own response to a real preflight, when the rule says to answer it."""
@@ -138,6 +182,7 @@ class Inspector:
             state.profile,
             redirected_from=state.redirected_from,
             error_text=error_text,
+            initiator=state.initiator,
         )
 
     def rewrite(
@@ -195,7 +240,12 @@ class Inspector:
         if resp is not None and c.cors and verdict.verdict == "allowed" and is_redirect(resp):
             target = location_url(resp, state.wire.url)
             if target:
-                pairing.add_redirect(state.client, state.wire.url, target)
+                pairing.add_redirect(
+                    state.client,
+                    state.wire.url,
+                    target,
+                    state.initiator if state.redirected_from else c.origin,
+                )
         event = build_event(
             type="preflight" if c.is_preflight else "request",
             flow=flow_id,
@@ -237,7 +287,7 @@ class Inspector:
         """What pairing says about an actual request: its preflight, a cache hit, or an
         anomaly."""
         c = state.c
-        p = c.preflight
+        p = state.predicted or c.preflight
         paired = state.paired
         pairing = self.pairing
         credentials = c.credentials == "include"

@@ -29,9 +29,12 @@ def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
 
 
 def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireRequest:
+    """The request as sent. The method keeps its case: `Request.method` upper-cases it, but
+    a browser sends fetch(method: 'patch') as 'patch' and its preflight announces 'patch'."""
     req = flow.request
+    method = req.data.method.decode("utf-8", "surrogateescape")
     return WireRequest(
-        req.method, browser_url(flow, keep_host_header), Headers.from_bytes(req.headers.fields)
+        method, browser_url(flow, keep_host_header), Headers.from_bytes(req.headers.fields)
     )
 
 

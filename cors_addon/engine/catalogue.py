@@ -257,9 +257,15 @@ def render_error(
     kind: str = "fetch",
     method: str = "GET",
     redirected_from: str | None = None,
+    initiator: str | None = None,
     acao_lines: int = 1,
 ) -> CorsError:
-    """Turn a check failure into the browser's words and a fix."""
+    """Turn a check failure into the browser's words and a fix.
+
+    `initiator`: the Origin of a redirect chain's first request. After a cross-origin
+    redirect the wire carries `Origin: null` (checked as such), but Chromium's console names
+    the page's origin.
+    """
     spec = ERRORS[failure.id]
     hint = encode_hint(failure.hint)
     message = spec.detail.format(hint=hint if spec.hint_in_detail else "")
@@ -279,7 +285,8 @@ def render_error(
     if failure.id == "network-error":
         console = f"{method} {url} net::ERR_FAILED ({hint})"
     else:
-        console = console_prefix(kind, url, origin, redirected_from) + message
+        shown = initiator if redirected_from and initiator else origin
+        console = console_prefix(kind, url, shown, redirected_from) + message
     return CorsError(failure.id, spec.code, firefox, message, fix, console)
 
 

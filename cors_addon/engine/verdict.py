@@ -158,7 +158,11 @@ def _mode_warning(c: Classification, warnings: list[CorsWarning]) -> None:
 
 
 def _network_error(
-    req: WireRequest, c: Classification, error_text: str | None, redirected_from: str | None
+    req: WireRequest,
+    c: Classification,
+    error_text: str | None,
+    redirected_from: str | None,
+    initiator: str | None = None,
 ) -> Verdict:
     failure = Failure("network-error", error_text or "no response")
     error = render_error(
@@ -168,6 +172,7 @@ def _network_error(
         kind=c.kind,
         method=req.method,
         redirected_from=redirected_from,
+        initiator=initiator,
     )
     return Verdict("blocked", error)
 
@@ -180,13 +185,14 @@ def judge_request(
     *,
     redirected_from: str | None = None,
     error_text: str | None = None,
+    initiator: str | None = None,
 ) -> Verdict:
     """May the page read this actual (non-preflight) response? For a redirect: does the
     browser follow it?"""
     if not c.cors or c.origin is None:
         return NOT_CORS
     if resp is None:
-        return _network_error(req, c, error_text, redirected_from)
+        return _network_error(req, c, error_text, redirected_from, initiator)
     warnings: list[CorsWarning] = []
     _mode_warning(c, warnings)
     h = req.headers
@@ -210,6 +216,7 @@ def judge_request(
             kind=c.kind,
             method=req.method,
             redirected_from=redirected_from,
+            initiator=initiator,
             acao_lines=resp.headers.count("access-control-allow-origin"),
         )
 
@@ -247,6 +254,7 @@ def judge_preflight(
     credentials: bool = False,
     redirected_from: str | None = None,
     error_text: str | None = None,
+    initiator: str | None = None,
 ) -> Verdict:
     """Does the browser go on to send the actual request after this preflight?
 
@@ -255,7 +263,7 @@ def judge_preflight(
     """
     origin = c.origin or "null"
     if resp is None:
-        return _network_error(req, c, error_text, redirected_from)
+        return _network_error(req, c, error_text, redirected_from, initiator)
     method = c.preflight.method
     announced = c.preflight.headers
 
@@ -267,6 +275,7 @@ def judge_preflight(
             kind=c.kind,
             method=method,
             redirected_from=redirected_from,
+            initiator=initiator,
             acao_lines=resp.headers.count("access-control-allow-origin"),
         )
 
@@ -350,11 +359,24 @@ def judge(
     *,
     redirected_from: str | None = None,
     error_text: str | None = None,
+    initiator: str | None = None,
 ) -> Verdict:
     if c.is_preflight:
         return judge_preflight(
-            req, c, resp, profile, redirected_from=redirected_from, error_text=error_text
+            req,
+            c,
+            resp,
+            profile,
+            redirected_from=redirected_from,
+            error_text=error_text,
+            initiator=initiator,
         )
     return judge_request(
-        req, c, resp, profile, redirected_from=redirected_from, error_text=error_text
+        req,
+        c,
+        resp,
+        profile,
+        redirected_from=redirected_from,
+        error_text=error_text,
+        initiator=initiator,
     )

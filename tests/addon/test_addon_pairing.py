@@ -137,6 +137,38 @@ async def test_unexpected_preflight(cors):
     cors.run(a, response(200, ACAO))
     assert a.metadata["cors"]["preflight"]["flow"] == p.id
     assert "unexpected-preflight" in codes(a.metadata["cors"])
+    # The browser did preflight it (an XHR upload listener): the event says so.
+    pre = a.metadata["cors"]["preflight"]
+    assert pre["needed"] and pre["headers"] == [] and pre["method"] == "GET"
+    assert [r["code"] for r in pre["reasons"]] == ["forced-preflight"]
+
+
+async def test_paired_request_takes_the_announced_headers(cors):
+    # Chromium preflights `Range: Bytes=0-1` (ACRH range) but sends `Range: bytes=0-1`.
+    p = preflight(method="GET", acrh="range", t=T0)
+    cors.run(p, response(204, grant(methods="GET", allow_headers="range")))
+    a = fetch("GET", extra=[("Range", "bytes=0-1")], t=T0 + 0.05)
+    cors.run(a, response(206, ACAO))
+    pre = a.metadata["cors"]["preflight"]
+    assert pre["flow"] == p.id and pre["needed"] and pre["headers"] == ["range"]
+    assert {"code": "header-not-safelisted", "detail": "range"} in [
+        {k: r[k] for k in ("code", "detail")} for r in pre["reasons"]
+    ]
+    assert "unexpected-preflight" in codes(a.metadata["cors"])
+
+
+async def test_lower_case_method_pairs_with_its_preflight(cors):
+    # fetch(method: 'patch') goes out as 'patch' (only six methods are upper-cased).
+    p = preflight(method="patch", acrh=None, t=T0)
+    star = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "*")]
+    cors.run(p, response(204, star))
+    a = fetch("patch", extra=(), t=T0 + 0.05)
+    cors.run(a, response(200, [("Access-Control-Allow-Origin", "*")]))
+    event = a.metadata["cors"]
+    assert event["method"] == "patch" and event["preflight"]["method"] == "patch"
+    assert event["preflight"]["flow"] == p.id and event["preflight"]["cache"] is None
+    cors.addon.tick(T0 + 10)
+    assert cors.orphans() == []
 
 
 async def test_verdict_contradicted(cors):
@@ -423,3 +455,19 @@ async def test_slow_preflight_without_request_is_an_orphan(cors):
     assert cors.orphans() == []
     cors.addon.tick(T0 + 5.5)
     assert [o["flow"] for o in cors.orphans()] == [p.id]
+
+
+async def test_cross_origin_redirect_names_the_page_origin(cors):
+    # B 302 -> X: the browser sends Origin: null to X, but its console names the page origin.
+    first = fetch("GET", extra=(), t=T0)
+    cors.run(first, response(302, [*ACAO, ("Location", "http://other.test/b")]))
+    hop = fetch("GET", url="http://other.test/b", origin="null", extra=(), t=T0 + 0.05)
+    cors.run(hop, response(200, ACAO))
+    event = hop.metadata["cors"]
+    assert event["verdict"] == "blocked" and event["redirected_from"] == API
+    assert event["error"]["code"] == "AllowOriginMismatch"
+    assert (
+        f"(redirected from '{API}') from origin '{APP}' has been blocked"
+        in event["error"]["console"]
+    )
+    assert "Access-Control-Allow-Origin: null" in event["error"]["fix"]  # the wire Origin

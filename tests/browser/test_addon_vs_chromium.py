@@ -99,50 +99,15 @@ class AddonDisagrees(AssertionError):
 # -- known disagreements (engine bugs for the lead; each one is a strict xfail) --------------------
 
 DISAGREEMENTS: dict[str, str] = {
-    "pf-method-patch-lowercase-star": (
-        "fetch(method: 'patch') is sent as 'patch' (only DELETE/GET/HEAD/OPTIONS/POST/PUT are"
-        " upper-cased); preflight ACRM 'patch', ACAM *, Chromium sends 'patch' and reads 200. The"
-        " request event says method/preflight.method 'PATCH' (mitmproxy's Request.method"
-        " upper-cases), is not paired with the preflight (preflight.flow null) and claims"
-        " preflight.cache from that very preflight; the preflight then becomes an orphan (see"
-        " ORPHAN_DISAGREEMENTS). Fix: use the raw wire method (flow.request.data.method)."
-    ),
-    "pf-range-capital": (
-        "Range: Bytes=0-1 is not a simple range, so Chromium preflights (ACRH 'range'), but"
-        " Chromium's network stack sends the actual request with 'Range: bytes=0-1'. The request"
-        " event says preflight.needed false, headers [] (with an 'unexpected-preflight'"
-        " warning) although it is paired with a preflight announcing 'range'. Fix: when a"
-        " request is paired with a preflight, take needed/headers from what the preflight"
-        " announced."
-    ),
-    "pf-xhr-upload-listener": (
-        "An xhr.upload listener forces a preflight for a simple POST (ACRM POST, no ACRH)."
-        " The request event says preflight.needed false (warning 'unexpected-preflight') although"
-        " it is paired with that preflight (whose event has reason 'forced-preflight'). Fix as"
-        " for pf-range-capital: a paired request needed its preflight."
-    ),
     "cred-wildcard-no-cookie": (
         "fetch(credentials: 'include') with no cookie to send, answered ACAO *: Chromium blocks"
         " (WildcardOriginNotAllowed). Nothing on the wire shows the credentials mode, so the"
         " event says allowed with a 'credentials-would-block' warning. A wire limit rather than"
         " a bug: it stays a documented disagreement."
     ),
-    "redir-cross-origin-acao-origin": (
-        "B/r 302 -> X/b (cross-origin redirect: Chromium sends Origin: null to X/b); X/b answers"
-        " ACAO = page origin; Chromium blocks AllowOriginMismatch and prints"
-        " \"... (redirected from '{B}/r') from origin '{O}' ...\" (the initiator's origin). The"
-        " event's error.console says \"from origin 'null'\" (the wire Origin of the last hop)."
-        " Fix: print the chain's first Origin (the event already knows redirected_from)."
-    ),
 }
 
-ORPHAN_DISAGREEMENTS: dict[str, str] = {
-    "pf-method-patch-lowercase-star": (
-        "Chromium followed the preflight with its 'patch' request (allowed, 200), but the addon"
-        " did not pair them (method case, see DISAGREEMENTS) and ~2 s later logs an orphan for the"
-        " preflight: verdict blocked, PreflightInvalidAllowCredentials."
-    ),
-}
+ORPHAN_DISAGREEMENTS: dict[str, str] = {}
 
 
 # -- the proxy's event log -------------------------------------------------------------------------
