@@ -30,7 +30,8 @@ def enabled(name: str) -> RuleSet:
 
 def test_loads_with_every_rule_disabled(facts: FactsFactory) -> None:
     rs = load_rules(EXAMPLE)
-    assert len(rs.rules) == 4
+    blocks = re.findall(r"^\[\[rules\]\]$", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(rs.rules) == len(blocks) >= 9  # 4 examples and the demo's 5 fixes
     assert not any(r.enabled for r in rs.rules)
     assert rs.warnings == ()
     assert rs.match(facts(host="api.staging.example.com", path="/v1/x")) is None
