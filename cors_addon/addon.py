@@ -314,6 +314,26 @@ class CorsAddon:
         self._finish(flow, state)
 
     @guarded
+    def response(self, flow: http.HTTPFlow) -> None:
+        """A rule that changed the status (a failing preflight fixed to 204) also drops the
+        server's body: the 405's bytes after a 204's headers would be read by the browser
+        as the start of the next response on the connection."""
+        event = flow.metadata.get("cors")
+        if not isinstance(event, dict) or flow.response is None:
+            return
+        changes = event.get("changes")
+        if not isinstance(changes, dict) or not changes.get("status"):
+            return
+        resp = flow.response
+        if resp.stream:
+            return  # already on its way (stream_large_bodies)
+        resp.raw_content = b""
+        for name in ("content-length", "transfer-encoding", "content-encoding"):
+            resp.headers.pop(name, None)
+        if resp.status_code not in (204, 304):
+            resp.headers["content-length"] = "0"
+
+    @guarded
     def error(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None:
             # The body failed after responseheaders decided the event. Classifying the

@@ -417,12 +417,6 @@ def test_rules_loaded_without_warnings(env: BrowserEnv) -> None:
     assert "cors rules:" not in out, out  # no loader warning (every host is loopback)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="addon bug: preflight = 'fix' turns a 405 into a 204 but forwards the server's body"
-    " and Content-Length; Chromium then reads those bytes as the start of the next response on"
-    " the connection (net::ERR_INVALID_HTTP_RESPONSE on the actual request, now and then)",
-)
 def test_fixed_preflight_drops_the_server_body(env: BrowserEnv) -> None:
     """The wire the browser gets for a preflight whose 405 (with a body) a rule turned into a
     204: a 204 has no body, so nothing may follow its headers on the connection."""
