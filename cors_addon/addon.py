@@ -31,6 +31,7 @@ from mitmproxy import types
 from mitmproxy.net.http import status_codes
 from mitmproxy.proxy.mode_specs import ProxyMode
 
+from . import hooktiming
 from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
@@ -106,6 +107,7 @@ class CorsAddon:
             weakref.WeakValueDictionary()
         )
         self._ticker: asyncio.Task[None] | None = None
+        hooktiming.install(self)  # bench only: a no-op unless CORS_ADDON_HOOK_TIMING is set
 
     # -- options -----------------------------------------------------------------------
 
