@@ -49,6 +49,7 @@ from .rules import RuleSet
 from .rules import load_rules
 from .summary import Summary
 from .wire import client_id
+from .wire import header
 from .wire import wire_request
 from .wire import wire_response
 
@@ -355,8 +356,9 @@ class CorsAddon:
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
         """Classify the request; pair an actual request with its preflight."""
         req = flow.request
-        origin = req.headers.get("origin")
-        self.bypass.observe(req.host, origin, req.headers.get("referer"), time.time())
+        origin = header(req, b"origin")
+        if not self.bypass.settled:
+            self.bypass.observe(req.host, origin, header(req, b"referer"), time.time())
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
         inspector = self._inspector(flow)

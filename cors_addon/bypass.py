@@ -36,6 +36,11 @@ class BypassDetector:
         self.loopback_seen = False
         self.warned = False
 
+    @property
+    def settled(self) -> bool:
+        """Nothing left to observe: warned already, or loopback traffic does reach us."""
+        return self.warned or self.loopback_seen
+
     def observe(
         self, target_host: str, origin: str | None, referer: str | None, now: float
     ) -> None:

@@ -7,6 +7,7 @@ reports unchanged.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC
 from datetime import datetime
 from importlib import resources
@@ -27,8 +28,26 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+_second: list[Any] = [None, ""]  # the last whole second formatted, and its text
+
+
 def iso_time(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+    """`datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")`, with
+    the date and time of day formatted once per second (events come many per second)."""
+    # Split as datetime does: microseconds rounded half-even, carried into the seconds.
+    frac, whole = math.modf(timestamp)
+    micros = round(frac * 1e6)
+    if micros >= 1_000_000:
+        micros -= 1_000_000
+        whole += 1.0
+    elif micros < 0:
+        micros += 1_000_000
+        whole -= 1.0
+    second = int(whole)
+    if second != _second[0]:
+        _second[1] = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+        _second[0] = second
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
 def build_event(
@@ -122,6 +141,10 @@ def orphan_event(preflight_event: Event, error: CorsError | None, window: float)
     return event
 
 
+# json.dumps would build an encoder per call; events are trees, no need to look for cycles.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
 def dumps(event: Event) -> str:
     """One JSONL line (without the newline)."""
-    return json.dumps(event, separators=(",", ":"))
+    return _ENCODER.encode(event)

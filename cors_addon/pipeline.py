@@ -58,13 +58,19 @@ class FlowState:
     predicted: Preflight | None = None  # the prediction, when the paired preflight overrode it
     rule: Rule | None = None
     answered: bool = False
+    _facts: FlowFacts | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.client, self.c.origin or "null", self.wire.url, self.c.preflight.method)
 
     def facts(self) -> FlowFacts:
-        """What the rules match on."""
+        """What the rules match on (computed once: matching and rewriting both need it)."""
+        if self._facts is None:
+            self._facts = self._make_facts()
+        return self._facts
+
+    def _make_facts(self) -> FlowFacts:
         c = self.c
         path = self.wire.url.split("://", 1)[-1]
         slash = path.find("/")

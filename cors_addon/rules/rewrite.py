@@ -105,8 +105,11 @@ def rewrite_response(
     original = list(headers)
     if not facts.is_preflight and not rule.errors and status >= 400:
         return None
-    stripped = [n.lower() for n, _ in original if any(g.matches(n) for g in rule.strip)]
-    kept = [(n, v) for n, v in original if n.lower() not in stripped]
+    if rule.strip:
+        stripped = [n.lower() for n, _ in original if any(g.matches(n) for g in rule.strip)]
+        kept = [(n, v) for n, v in original if n.lower() not in stripped]
+    else:
+        stripped, kept = [], original
     new_status: int | None = None
     fields: Headers = []
     removed = list(dict.fromkeys(stripped))
@@ -117,10 +120,11 @@ def rewrite_response(
             new_status = rule.preflight_status
             removed.append("location")
     set_names = {n.lower() for n, _ in fields}
-    present = {n.lower() for n, _ in original}
-    changed = tuple(
-        (n, v) for n, v in fields if [fv for fn, fv in original if fn.lower() == n.lower()] != [v]
-    )
+    values: dict[str, list[str]] = {}  # the original values by lower-case name
+    for n, v in original:
+        values.setdefault(n.lower(), []).append(v)
+    present = values.keys()
+    changed = tuple((n, v) for n, v in fields if values.get(n.lower(), []) != [v])
     gone = tuple(dict.fromkeys(n for n in removed if n in present and n not in set_names))
     if new_status is None and not changed and not gone:
         return None
