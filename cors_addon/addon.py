@@ -79,9 +79,13 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
 
 
 def _mitm_headers(headers: Headers) -> http.Headers:
-    """Engine headers as mitmproxy's, which take only bytes."""
+    """Engine headers as mitmproxy's, which take only bytes. Names and values go back to the
+    bytes they were read from (a server's header name may be any bytes, not UTF-8)."""
     return http.Headers(
-        [(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in headers.fields]
+        [
+            (n.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
+            for n, v in headers.fields
+        ]
     )
 
 

@@ -27,6 +27,14 @@ CHROMIUM_EXTRA_SAFELISTED: dict[str, Callable[[str], bool]] = {
 }
 
 
+def _to_int(text: str) -> int:
+    """int() of a [+-]digits string of any length: Python refuses strings over 4300 digits,
+    and any value over 30 digits is past every cap and every int64 anyway."""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    value = int(digits) if len(digits) <= 30 else 10**30
+    return -value if text.startswith("-") else value
+
+
 @dataclass(frozen=True, slots=True)
 class BrowserProfile:
     name: str
@@ -49,10 +57,10 @@ class BrowserProfile:
                 return self.max_age_default
             if not _DIGITS.match(v):
                 return 0
-            return min(int(v), self.max_age_cap)
+            return min(_to_int(v), self.max_age_cap)
         if not _SIGNED_INT.match(v):
             return self.max_age_default
-        seconds = int(v)
+        seconds = _to_int(v)
         if self.name == "chromium" and not -(2**63) <= seconds < 2**63:
             return self.max_age_default  # base::StringToInt64 fails on overflow
         return max(0, min(seconds, self.max_age_cap))
