@@ -78,6 +78,13 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _mtime_ns(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def _mitm_headers(headers: Headers) -> http.Headers:
     """Engine headers as mitmproxy's, which take only bytes. Names and values go back to the
     bytes they were read from (a server's header name may be any bytes, not UTF-8)."""
@@ -181,19 +188,18 @@ class CorsAddon:
             path = ctx.options.cors_rules
             if path:
                 try:
-                    self._install_rules(load_rules(path))
+                    mtime = _mtime_ns(path)  # before reading: a later save is not missed
+                    self._install_rules(load_rules(path), mtime)
                 except RulesError as e:
                     raise exceptions.OptionsError(f"Invalid cors_rules: {e}") from e
             else:
                 self.rules = None
                 self.rules_mtime = None
 
-    def _install_rules(self, rules: RuleSet) -> None:
+    def _install_rules(self, rules: RuleSet, mtime: int | None) -> None:
+        """Put a whole rule set in place; `mtime` is the file's as seen before reading it."""
         self.rules = rules
-        try:
-            self.rules_mtime = os.stat(rules.path).st_mtime_ns
-        except OSError:
-            self.rules_mtime = None
+        self.rules_mtime = mtime
         active = sum(1 for r in rules.rules if r.enabled)
         logger.info(f"cors: {active} of {len(rules.rules)} rules active from {rules.path}")
         for warning in rules.warnings:
@@ -281,16 +287,16 @@ class CorsAddon:
         """Load the rules file again; on an error keep the previous rules and return it."""
         assert self.rules is not None
         path = self.rules.path
+        # The mtime as seen before reading: a save that lands while we read changes it
+        # again, and the next tick loads that version (after it, it would be missed).
+        mtime = _mtime_ns(path)
         try:
             rules = load_rules(path)
         except RulesError as e:
-            try:
-                self.rules_mtime = os.stat(path).st_mtime_ns
-            except OSError:
-                self.rules_mtime = None
+            self.rules_mtime = mtime
             logger.warning(f"cors rules NOT reloaded, the previous rules stay active: {e}")
             return e
-        self._install_rules(rules)
+        self._install_rules(rules, mtime)
         return None
 
     # -- hooks ---------------------------------------------------------------------------

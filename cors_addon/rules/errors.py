@@ -40,7 +40,7 @@ class RulesError(ValueError):
             subject += f' key "{self.key}"'
         message = f"{where}:{subject}: {self.problem}" if subject else f"{where}: {self.problem}"
         if self.suggestion:
-            message += f". {self.suggestion}"
+            message += f" {self.suggestion}" if message.endswith("?") else f". {self.suggestion}"
         return message
 
 

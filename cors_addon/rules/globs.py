@@ -40,6 +40,19 @@ def _glob_re(glob: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in glob.split("*")), flags)
 
 
+_PORT = re.compile(r"[0-9]{1,5}")
+_PORT_HINT = "A port is a number from 1 to 65535, or * for any port"
+
+
+def _port_number(text: str) -> int | None:
+    """A port of 1 to 65535 in ASCII digits (int() would take "\u0661" and refuse 5000
+    digits), else None."""
+    if not _PORT.fullmatch(text):
+        return None
+    port = int(text)
+    return port if 0 < port < 65536 else None
+
+
 def _plain(value: str, what: str) -> str:
     if not value:
         raise Invalid(f"empty {what}")
@@ -96,12 +109,9 @@ def host_glob(text: str) -> HostGlob:
     host = _check_host(host, "host glob", text)
     port: int | None = None
     if port_text is not None and port_text != "*":
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise Invalid(
-                f'host glob "{text}" has an invalid port "{port_text}"',
-                "A port is a number from 1 to 65535, or * for any port",
-            )
-        port = int(port_text)
+        port = _port_number(port_text)
+        if port is None:
+            raise Invalid(f'host glob "{text}" has an invalid port "{port_text}"', _PORT_HINT)
     regex = _glob_re(host) if "*" in host else None
     return HostGlob(text, host, port, regex)
 
@@ -150,7 +160,10 @@ def _origin_parts(text: str, what: str) -> tuple[str, str, str | None]:
     _check_host(host, what, text)
     if port is not None and (not port or not set(port) <= set(string.digits + "*")):
         raise Invalid(f'{what} "{text}" has an invalid port "{port}"')
-    if port is not None and port.isdigit() and DEFAULT_PORTS.get(scheme) == int(port):
+    number = _port_number(port) if port is not None and "*" not in port else None
+    if port is not None and "*" not in port and number is None:
+        raise Invalid(f'{what} "{text}" has an invalid port "{port}"', _PORT_HINT)
+    if number is not None and DEFAULT_PORTS.get(scheme) == number:
         raise Invalid(
             f'{what} "{text}" has the default port {port}, which an Origin header omits',
             f'Write "{scheme}://{host}"',

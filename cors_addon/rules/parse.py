@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from cors_addon.rules.errors import RulesError
 from cors_addon.rules.errors import did_you_mean
@@ -22,11 +23,22 @@ except ModuleNotFoundError:  # pragma: no cover (Python < 3.11)
 MAX_BYTES = 1 << 20
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    """Open without blocking: a named pipe that no one writes to would hang the proxy."""
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     """Read and parse a rules file. Raises RulesError; never returns a partial RuleSet."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as f:
+        with open(name, "rb", opener=_nonblocking) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise RulesError(
+                    "is not a regular file (a pipe, socket or device)",
+                    path=name,
+                    suggestion="Save the rules in a file and name that file",
+                )
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise RulesError("file not found", path=name) from None
@@ -41,6 +53,13 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise RulesError(
+                "UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
+                path=name,
+                line=1,
+                suggestion="Save the rules file as UTF-8 (PowerShell's > writes UTF-16)",
+            ) from None
         raise RulesError(
             f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
             "is this a binary file?",
@@ -53,6 +72,20 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
 
 def parse_rules(text: str, path: str = "<string>") -> RuleSet:
     """Parse rules from TOML text. Raises RulesError; never returns a partial RuleSet."""
+    try:
+        return _parse_rules(text, path)
+    except RulesError:
+        raise
+    except Exception as e:
+        # A bug of ours must not crash start-up nor a hot reload: it is still one error.
+        raise RulesError(
+            f"could not be checked: internal error ({type(e).__name__}: {e})",
+            path=path,
+            suggestion="Please report this with the rules file",
+        ) from e
+
+
+def _parse_rules(text: str, path: str) -> RuleSet:
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise RulesError("file is larger than 1 MiB; a rules file is small text", path=path)
     text = text.removeprefix("\ufeff")
@@ -73,6 +106,12 @@ def parse_rules(text: str, path: str = "<string>") -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise _syntax_error(e, text, path, locator) from None
+    except RecursionError:
+        raise RulesError(
+            "TOML syntax error: arrays or tables nested too deeply to read",
+            path=path,
+            suggestion="A rules file nests at most a few levels: check the brackets",
+        ) from None
     for key in data:
         if key != "rules":
             raise RulesError(
@@ -121,6 +160,13 @@ def _syntax_error(e: Exception, text: str, path: str, locator: Locator) -> Rules
     else:
         line = text.count("\n") + (not text.endswith("\n"))
         message = re.sub(r"\s*\(at end of document\)$", " (at the end of the file)", message)
+    if message.startswith("Illegal character '\\n'"):
+        return RulesError(
+            "TOML syntax error: a string is not closed before the end of the line",
+            path=path,
+            line=line,
+            suggestion="Add the closing quote",
+        )
     if message.startswith("Cannot overwrite a value"):
         duplicate = locator.duplicate_key()
         if duplicate:
