@@ -8,6 +8,7 @@ is writable again (any that overflow the backlog are counted and reported).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import time
@@ -102,20 +103,36 @@ class EventLog:
             self.dropped = 0
 
     def _flush(self) -> None:
-        """Write the backlog in order. A partly written line keeps its remainder at the head,
-        so the file never gets a broken line."""
+        """Write the backlog in order. The file never keeps a broken line: a line that did
+        not fit (a full disk) is taken back and stays whole at the head of the backlog; if
+        that fails, its remainder stays at the head, to be written first."""
         assert self._fd is not None
         backlog = self.backlog
         while backlog:
             data = backlog[0]
             n = os.write(self._fd, data)
             if n < len(data):
+                if not self._partial and n and self._take_back(n):
+                    raise OSError(errno.ENOSPC, "a line did not fit: disk full or file too large")
                 backlog[0] = data[n:]
                 self._partial = True
                 continue
             backlog.popleft()
             self._partial = False
             self.written += 1
+
+    def _take_back(self, n: int) -> bool:
+        """Cut the `n` bytes just written off the end of the file, unless someone else has
+        appended since (then the remainder will follow them instead)."""
+        assert self._fd is not None
+        try:
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)
+            if os.fstat(self._fd).st_size != end:
+                return False
+            os.ftruncate(self._fd, end - n)
+        except OSError:
+            return False
+        return True
 
     def _keep(self, line: bytes) -> None:
         backlog = self.backlog
