@@ -9,6 +9,7 @@ matches the schema (checked for every proxy when the module ends).
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import ssl
@@ -564,3 +565,15 @@ def test_h2_many_streams_with_odd_origins(h2_proxy, api):
     urls = [e["url"] for e in h2_proxy.events() if "/odd/h2many?" in e["url"]]
     assert sorted(urls) == sorted(f"https://127.0.0.1:{h2_proxy.port}{p}" for p in paths)
     assert_clean(h2_proxy)
+
+
+def test_every_log_line_is_whole_and_valid(proxy, h2_proxy, validate_event):
+    """After all of the above: both logs are whole JSONL, every line valid against the
+    schema, one line per flow and event type."""
+    for p in (proxy, h2_proxy):
+        text = p.log_text()
+        assert text.endswith("\n")
+        events = [validate_event(json.loads(line)) for line in text.splitlines()]
+        assert len(events) > 100
+        assert len({(e["flow"], e["type"]) for e in events}) == len(events)
+        assert_clean(p)
