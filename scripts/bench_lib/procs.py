@@ -32,8 +32,19 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: float, w
     raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
+_started: list[Proc] = []
+
+
+def stop_all() -> None:
+    """Stop every child still running (the bench was interrupted, or failed)."""
+    for proc in _started:
+        with contextlib.suppress(Exception):
+            proc.stop(timeout=5)
+
+
 class Proc:
-    """One child process, its output in a log file."""
+    """One child process, its output in a log file (in its own session, so that a Ctrl-C
+    in the terminal reaches the bench only: `stop_all` stops the children in order)."""
 
     def __init__(
         self,
@@ -57,6 +68,7 @@ class Proc:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        _started.append(self)
 
     @property
     def pid(self) -> int:

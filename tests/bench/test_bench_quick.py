@@ -148,7 +148,7 @@ def test_the_raw_figures_agree_with_the_table(bench_output: tuple[str, dict]) ->
         else:
             hooks = r["hooks"]
             assert hooks["clock"] == "thread_time_ns" and hooks["flows"] > 0, hooks
-            assert hooks["warmup_flows"] > 0
+            assert hooks["warmup_flows"] > 0 and hooks["gc_ns"] <= hooks["raw_total_ns"]
             assert set(hooks["hooks"]) >= {"requestheaders", "request", "responseheaders"}
     micro = raw["micro"]
     assert set(micro["rules"]) == {"1", "10", "100", "1000"}
