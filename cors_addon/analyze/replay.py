@@ -150,4 +150,13 @@ def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
 
 
 def _raw(fields: tuple[tuple[str, str], ...]) -> http.Headers:
-    return http.Headers([(n.encode(), v.encode("utf-8", "surrogateescape")) for n, v in fields])
+    return http.Headers([(_bytes(n), _bytes(v)) for n, v in fields])
+
+
+def _bytes(text: str) -> bytes:
+    """Header text back to bytes: undecodable bytes kept, a lone surrogate (a HAR's JSON can
+    hold one) replaced rather than raised."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")

@@ -233,3 +233,39 @@ def test_progress_bar_only_on_a_terminal_and_for_large_files() -> None:
     bar = ProgressBar("small.har", 1 << 20, small)
     bar(1 << 19)
     assert small.getvalue() == ""
+
+
+def test_odd_header_names_in_a_dry_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, validate_event: Any
+) -> None:
+    """A HAR may hold any JSON string as a header name or value (a lone surrogate, a byte
+    mitmproxy decoded as surrogateescape); a dry run with a `filter` rule (which needs a
+    mitmproxy flow) still rewrites and reports the flow."""
+    odd = [{"name": "X-\udcff", "value": "a"}, {"name": "X-\ud800", "value": "\ud800"}]
+    entry = {
+        "startedDateTime": "2026-01-01T00:00:00.000Z",
+        "time": 1,
+        "request": {
+            "method": "GET",
+            "url": "http://api.test/v1/items",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "Origin", "value": "http://app.test"}, *odd],
+        },
+        "response": {
+            "status": 200,
+            "statusText": "OK",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "Content-Type", "value": "text/plain"}, *odd],
+        },
+    }
+    har = tmp_path / "odd.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[[rules]]\nname = "all"\nmatch = { filter = "~all" }\nallow_origin = "reflect"\n'
+    )
+    status, out, err = run(capsys, str(har), "--json", "--dry-run", str(rules))
+    [event] = [validate_event(json.loads(line)) for line in out.splitlines()]
+    assert event["rule"] == "all" and event["verdict"] == "allowed", err
+    assert event["upstream"]["verdict"] == "blocked"
+    assert status == 1  # the capture itself is blocked
