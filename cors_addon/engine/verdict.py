@@ -361,17 +361,8 @@ def judge(
     error_text: str | None = None,
     initiator: str | None = None,
 ) -> Verdict:
-    if c.is_preflight:
-        return judge_preflight(
-            req,
-            c,
-            resp,
-            profile,
-            redirected_from=redirected_from,
-            error_text=error_text,
-            initiator=initiator,
-        )
-    return judge_request(
+    judge_one = judge_preflight if c.is_preflight else judge_request
+    return judge_one(
         req,
         c,
         resp,
