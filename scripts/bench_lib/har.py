@@ -93,8 +93,12 @@ def _entries(i: int) -> list[tuple[str, str, list[tuple[str, str]], dict[str, ob
         (
             "OPTIONS",
             f"/api/v1/items/{i}",
-            [*_common(), *pre, ("Access-Control-Request-Method", "POST"),
-             ("Access-Control-Request-Headers", "content-type")],
+            [
+                *_common(),
+                *pre,
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type"),
+            ],
             _resp(204, True, "content-type"),
         ),
         ("POST", f"/api/v1/items/{i}", _fetch(json_ct), _resp(200, False)),
@@ -103,8 +107,12 @@ def _entries(i: int) -> list[tuple[str, str, list[tuple[str, str]], dict[str, ob
         (
             "OPTIONS",
             f"/api/v1/orders/{i}",
-            [*_common(), *pre, ("Access-Control-Request-Method", "POST"),
-             ("Access-Control-Request-Headers", acrh2)],
+            [
+                *_common(),
+                *pre,
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", acrh2),
+            ],
             _resp(204, True, acrh2),
         ),
         (

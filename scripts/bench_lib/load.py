@@ -49,9 +49,7 @@ def parse(output: str) -> WrkResult:
     scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(3)]
     requests, seconds = int(m.group(1)), float(m.group(2)) * scale
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    errors = sum(
-        _int(rf"{kind} (\d+)", output) for kind in ("connect", "read", "write", "timeout")
-    )
+    errors = sum(_int(rf"{kind} (\d+)", output) for kind in ("connect", "read", "write", "timeout"))
     return WrkResult(
         requests=requests,
         seconds=seconds,
