@@ -26,6 +26,7 @@ from proxy_harness import PAGE
 from proxy_harness import Route
 from proxy_harness import fetch_fields
 from proxy_harness import send
+from threaded_server import ThreadedServer
 
 pytestmark = pytest.mark.integration
 
@@ -197,28 +198,9 @@ def test_log_deleted_then_rotated_while_running(proxies, api, tmp_path, validate
 # -- load: 50 concurrent clients ----------------------------------------------------------------
 
 
-class Upstream:
+class Upstream(ThreadedServer):
     """A small asyncio HTTP/1.1 server (keep-alive) in its own thread: preflights get 204
     with a grant for the request's Origin, everything else 200 with Allow-Origin."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.port = 0
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=256)
-        )
-        self.port = server.sockets[0].getsockname()[1]
-        self.server = server
-        self.ready.set()
-        self.loop.run_forever()
-        server.close()
-        self.loop.run_until_complete(server.wait_closed())
-        self.loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -253,15 +235,6 @@ class Upstream:
             pass
         finally:
             writer.close()
-
-    def __enter__(self) -> Upstream:
-        self.thread.start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @dataclass

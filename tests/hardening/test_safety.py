@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from proxy_harness import CHROME_UA
 from proxy_harness import Proxy
 from proxy_harness import mitm_tool
 from proxy_harness import port_open
+from threaded_server import ThreadedServer
 
 from cors_addon.cli import default_args
 
@@ -28,26 +28,14 @@ pytestmark = pytest.mark.integration
 PAGE = "http://localhost:3000"
 
 
-class RecordingServer:
+class RecordingServer(ThreadedServer):
     """An HTTP/1.1 server in its own thread that answers each path with fixed bytes and
     records every request exactly as it arrived."""
 
     def __init__(self, answers: dict[str, bytes]) -> None:
+        super().__init__()
         self.answers = answers
         self.received: list[bytes] = []
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.port = 0
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-        server.close()
-        self.loop.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -69,15 +57,6 @@ class RecordingServer:
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> RecordingServer:
-        self.thread.start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def answer(status: bytes, *fields: bytes, body: bytes = b"") -> bytes:
