@@ -10,6 +10,14 @@ def location(path: str, line: int | None) -> str:
     return path if line is None else f"{path}:{line}"
 
 
+def shown(text: str) -> str:
+    """A name from the file as a message shows it: control and other unprintable characters
+    escaped (a TOML name may hold "\\n"), so the message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class RulesError(ValueError):
     """A rules file that cannot be used. `str()` is one line: where, which rule and key, what."""
 
@@ -35,9 +43,9 @@ class RulesError(ValueError):
         where = location(self.path, self.line)
         subject = ""
         if self.rule is not None:
-            subject += f' rule "{self.rule}"'
+            subject += f' rule "{shown(self.rule)}"'
         if self.key is not None:
-            subject += f' key "{self.key}"'
+            subject += f' key "{shown(self.key)}"'
         message = f"{where}:{subject}: {self.problem}" if subject else f"{where}: {self.problem}"
         if self.suggestion:
             message += f" {self.suggestion}" if message.endswith("?") else f". {self.suggestion}"

@@ -404,3 +404,13 @@ class TestLoad:
             load_rules(str(path))
         assert str(e.value).startswith(f'{path}:3: rule "r" key "allow_orgin": unknown key.')
         assert isinstance(e.value, ValueError)
+
+
+def test_a_rule_name_with_a_newline_keeps_the_message_on_one_line() -> None:
+    # Found by the rules fuzzer: TOML lets a name hold "\n"; the message escapes it.
+    text = '[[rules]]\nname = "a\\nb\\u0000"\nallow_origin = 5\n'
+    with pytest.raises(RulesError) as info:
+        parse_rules(text, "r.toml")
+    message = str(info.value)
+    assert message.startswith('r.toml:3: rule "a\\nb\\x00" key "allow_origin": expected')
+    assert "\n" not in message and "\x00" not in message
