@@ -46,7 +46,8 @@ class NetworkError(Exception):
 
 
 class RateLimiter:
-    """At most `rate` request starts per second (no limit when rate <= 0)."""
+    """At most `rate` request starts per second: consecutive starts at least 1/rate
+    seconds apart (no limit when rate <= 0)."""
 
     def __init__(
         self,
@@ -60,10 +61,12 @@ class RateLimiter:
         self._next = float("-inf")
 
     def wait(self) -> None:
+        """Return when the next request may start: `interval` after the previous start
+        (measured after sleeping: a late wake-up never lets two requests start closer)."""
         now = self.clock()
-        if now < self._next:
+        while now < self._next:
             self.sleep(self._next - now)
-            now = self._next
+            now = self.clock()
         self._next = now + self.interval
 
 

@@ -209,7 +209,13 @@ def calls_from_events(
             fields = _rebuilt(event, method)
             preflights.append(Call(event["url"], event["origin"], method, fields, credentials))
     made = {(c.method, c.url, c.origin) for c in requests}
-    calls = requests + [c for c in preflights if (c.method, c.url, c.origin) not in made]
+    # a preflight and its orphan are one call; the orphan may show it was credentialed
+    credentialed = {(c.method, c.url, c.origin) for c in preflights if c.credentialed}
+    calls = requests + [
+        replace(c, credentials="include") if (c.method, c.url, c.origin) in credentialed else c
+        for c in preflights
+        if (c.method, c.url, c.origin) not in made
+    ]
     notes = []
     if skipped_hops:
         notes.append(
