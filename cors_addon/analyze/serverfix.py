@@ -110,10 +110,25 @@ def flask_cors(p: Policy) -> str:
     )
 
 
+def _not_upper_caveat(p: Policy, server: str, comment: str) -> list[str]:
+    """A server that refuses methods not in capitals before any CORS handling."""
+    lower = _not_upper(p.preflight_methods)
+    if not lower:
+        return []
+    return [
+        f"{comment} {server} answers a request whose method is not upper-case"
+        f" ({', '.join(lower)}) with",
+        f"{comment} 400 before any of this applies, so no CORS header can make it pass: have"
+        " the page",
+        f"{comment} send the method in capitals (fetch() leaves 'patch' as written).",
+    ]
+
+
 def express(p: Policy) -> str:
     return "\n".join(
         [
             'const cors = require("cors");',
+            *_not_upper_caveat(p, "Node's HTTP parser", "//"),
             "",
             "// Before the routes: it also answers the OPTIONS preflights (204).",
             "app.use(cors({",
@@ -188,16 +203,8 @@ def nginx(p: Policy) -> str:
     if p.expose:
         actual.append(add("Access-Control-Expose-Headers", f'"{", ".join(sorted(p.expose))}"'))
     origins = "\n".join(f'    "{o}" $http_origin;' for o in sorted(p.origins))
-    caveat = []
-    if _not_upper(p.preflight_methods):
-        caveat = [
-            f"# nginx answers a request whose method is not upper-case"
-            f" ({', '.join(_not_upper(p.preflight_methods))}) with",
-            "# 400 before any of this applies, so no CORS header can make it pass: have the page",
-            "# send the method in capitals (fetch() leaves 'patch' as written).",
-        ]
     lines = [
-        *caveat,
+        *_not_upper_caveat(p, "nginx", "#"),
         "# In the http { } block: only these page origins get an Allow-Origin.",
         "map $http_origin $cors_origin {",
         '    default "";',
