@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PAGE
-from conftest import reflect
-from conftest import run_check
+from check_helpers import PAGE
+from check_helpers import reflect
+from check_helpers import run_check
 from proxy_harness import Route
 from proxy_harness import Server
 

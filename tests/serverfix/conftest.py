@@ -20,8 +20,9 @@ from proxy_harness import Server  # noqa: E402
 
 @pytest.fixture(scope="module")
 def backend() -> Iterator[str]:
-    """The API behind nginx, as apps.py's: GET /items, PUT|PATCH|DELETE /items/<id>, GET /me
-    with X-Request-Id, no CORS at all; and /legacy, which sends its own '*'."""
+    """The API behind nginx, as serverfix_apps.py's: GET /items, PUT|PATCH|DELETE
+    /items/<id>, GET /me with X-Request-Id, no CORS at all; and /legacy, which sends its
+    own '*'."""
     with Server() as server:
         answer = Route(200, [("Content-Type", "application/json"), ("X-Request-Id", "1")], b"{}")
         server.add("/items", answer, method="GET")

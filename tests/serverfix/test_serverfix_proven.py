@@ -1,6 +1,6 @@
 """The server fixes we print, proven against real servers.
 
-For each framework a real API runs (tests/serverfix/apps.py; for nginx, Debian's nginx in
+For each framework a real API runs (tests/serverfix/serverfix_apps.py; for nginx, Debian's nginx in
 front of a plain backend). `check` makes the calls a frontend makes against the API as it
 is, without CORS: every call is blocked, in Chromium's, Firefox's and WebKit's judgement.
 From those exchanges, analyze's least-privilege policy and the framework's snippet are
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import servers
+import serverfix_servers as servers
 
 from cors_addon.analyze.needs import Needs
 from cors_addon.analyze.needs import Policy

@@ -1,4 +1,4 @@
-"""Start the real servers of the server-fix proofs: an app of apps.py in its own process,
+"""Start the real servers of the server-fix proofs: an app of serverfix_apps.py in its own process,
 or Debian's nginx in front of a plain backend; each with or without a CORS snippet."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-APPS = Path(__file__).with_name("apps.py")
+APPS = Path(__file__).with_name("serverfix_apps.py")
 NGINX = "/usr/sbin/nginx"
 START_TIMEOUT = 30.0
 
@@ -93,7 +93,7 @@ def running(argv: list[str], port: int, workdir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def app(framework: str, snippet: str | None, workdir: Path) -> Iterator[str]:
-    """The framework's API (apps.py) with `snippet` run as printed; yields its URL."""
+    """The framework's API (serverfix_apps.py) with `snippet` run as printed; yields its URL."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     argv = [sys.executable, str(APPS), framework, str(port)]

@@ -2,7 +2,7 @@
 a CORS configuration given as Python text (a snippet of cors_addon.analyze.serverfix, run
 exactly as printed).
 
-    python apps.py starlette|flask-cors|django PORT [SNIPPET_FILE]
+    python serverfix_apps.py starlette|flask-cors|django PORT [SNIPPET_FILE]
 
 The API, the same in each framework: GET /items, PUT|PATCH|DELETE /items/<id>, GET /me,
 every answer JSON with an X-Request-Id header the page wants to read; anything else is the
