@@ -3,8 +3,10 @@ server, each engine's verdict, exit status, --json, --junit and the errors."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -230,3 +232,28 @@ def test_runs_as_a_subcommand_from_a_clean_environment(server: Server, tmp_path:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"check GET {url} from {PAGE}")
+
+
+def test_network_errors_name_the_problem() -> None:
+    """A server that never answers, and one that hangs up: one line each, exit status 2."""
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel does), never answers
+    rude = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        conn, _ = rude.accept()
+        conn.recv(65536)
+        conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    try:
+        port = silent.getsockname()[1]
+        r = run_check(f"http://127.0.0.1:{port}/x", "--origin", PAGE, "--timeout", "0.5")
+        assert r.code == 2
+        assert r.err.strip().endswith(f"127.0.0.1:{port}: no answer within 0.5 s")
+        port = rude.getsockname()[1]
+        r = run_check(f"http://127.0.0.1:{port}/x", "--origin", PAGE, "--browsers", "chromium")
+        assert r.code == 2
+        assert r.err.strip().endswith(": the server closed the connection without a response")
+    finally:
+        silent.close()
+        rude.close()

@@ -5,6 +5,7 @@ credentials file parses and works, and the CI job's YAML parses and runs the sam
 from __future__ import annotations
 
 import io
+import os
 import shlex
 import subprocess
 import sys
@@ -198,8 +199,6 @@ def test_credentials_file(servers: Servers, recorded: Path) -> None:
     path.write_text(text.replace(LOCAL, f"http://localhost:{servers.local.port}"))
     servers.local.seen.clear()
     command = sh_commands()[2] + " --with-credentials-from creds.toml"
-    import os
-
     os.environ.update(env)
     try:
         done = servers.run(command, recorded)

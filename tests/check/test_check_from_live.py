@@ -10,6 +10,7 @@ call and engine the verdict and error code the live proxy logged for that engine
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,8 +130,6 @@ class Recording:
     har: Path  # chromium's HAR
 
     def live(self, engine: str) -> list[dict[str, Any]]:
-        import json
-
         return [json.loads(line) for line in self.logs[engine].read_text().splitlines()]
 
 
