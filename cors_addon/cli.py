@@ -4,6 +4,7 @@ dumper and the flow writers, on safe defaults. Every mitmdump option passes thro
     python -m cors_addon [mitmdump options]       the proxy, one line per CORS event
     python -m cors_addon web [mitmweb options]    the same in mitmweb's UI
     python -m cors_addon analyze FILE...          explain a HAR or flow file
+    python -m cors_addon check URL --origin O     test an API's CORS as each browser would
     python -m cors_addon browser [...]            start a browser wired to the proxy
     python -m cors_addon demo                     a broken frontend/API pair to explore
 """
@@ -23,7 +24,7 @@ from mitmproxy.tools.main import run
 
 from .addon import CorsAddon
 
-SUBCOMMANDS = ("web", "analyze", "browser", "demo")
+SUBCOMMANDS = ("web", "analyze", "check", "browser", "demo")
 DEFAULT_RULES = "rules.toml"
 
 
@@ -120,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .analyze.cli import main as analyze_main
 
             return analyze_main(rest)
+        if sub == "check":
+            from .check.cli import main as check_main
+
+            return check_main(rest)
         if sub == "browser":
             from .launcher import main as browser_main
 

@@ -18,6 +18,13 @@ from .needs import Policy
 
 MAX_AGE = 600  # seconds browsers may reuse a preflight (Chromium caps it at 7200)
 
+# Snippets proven against a real server: the test suite runs the framework with the
+# snippet exactly as printed and `check` shows every call blocked without it and allowed
+# with it, in Chromium's, Firefox's and WebKit's judgement
+# (tests/serverfix/test_serverfix_proven.py). The others are printed as unverified.
+VERIFIED = frozenset({"starlette", "flask-cors", "django", "nginx"})
+UNVERIFIED_NOTE = "unverified: no test runs this snippet against a real server yet"
+
 FRAMEWORKS = {
     "starlette": "starlette / FastAPI (CORSMiddleware)",
     "flask-cors": "Flask (flask-cors)",
@@ -61,10 +68,34 @@ def starlette(p: Policy) -> str:
     )
 
 
+def _not_upper(methods: Iterable[str]) -> list[str]:
+    """Methods a page sends in lower or mixed case: fetch() upper-cases only DELETE, GET,
+    HEAD, OPTIONS, POST and PUT, so 'patch' goes out as 'patch', and browsers compare
+    Access-Control-Allow-Methods case-sensitively."""
+    return sorted(m for m in methods if m != m.upper())
+
+
 def flask_cors(p: Policy) -> str:
+    exact: list[str] = []
+    if _not_upper(p.preflight_methods):
+        allowed = ", ".join(sorted(p.preflight_methods))
+        exact = [
+            "",
+            "# flask-cors upper-cases the methods it allows, but browsers compare them",
+            f"# case-sensitively and fetch() sends {', '.join(_not_upper(p.preflight_methods))}"
+            " as written. Registered",
+            "# before CORS(), this runs after it and lists the methods exactly:",
+            "@app.after_request",
+            "def cors_exact_methods(response):",
+            '    if "Access-Control-Allow-Methods" in response.headers:',
+            f'        response.headers["Access-Control-Allow-Methods"] = {json.dumps(allowed)}',
+            "    return response",
+            "",
+        ]
     return "\n".join(
         [
             "from flask_cors import CORS",
+            *exact,
             "",
             "CORS(",
             "    app,",
@@ -79,10 +110,25 @@ def flask_cors(p: Policy) -> str:
     )
 
 
+def _not_upper_caveat(p: Policy, server: str, comment: str) -> list[str]:
+    """A server that refuses methods not in capitals before any CORS handling."""
+    lower = _not_upper(p.preflight_methods)
+    if not lower:
+        return []
+    return [
+        f"{comment} {server} answers a request whose method is not upper-case"
+        f" ({', '.join(lower)}) with",
+        f"{comment} 400 before any of this applies, so no CORS header can make it pass: have"
+        " the page",
+        f"{comment} send the method in capitals (fetch() leaves 'patch' as written).",
+    ]
+
+
 def express(p: Policy) -> str:
     return "\n".join(
         [
             'const cors = require("cors");',
+            *_not_upper_caveat(p, "Node's HTTP parser", "//"),
             "",
             "// Before the routes: it also answers the OPTIONS preflights (204).",
             "app.use(cors({",
@@ -158,6 +204,7 @@ def nginx(p: Policy) -> str:
         actual.append(add("Access-Control-Expose-Headers", f'"{", ".join(sorted(p.expose))}"'))
     origins = "\n".join(f'    "{o}" $http_origin;' for o in sorted(p.origins))
     lines = [
+        *_not_upper_caveat(p, "nginx", "#"),
         "# In the http { } block: only these page origins get an Allow-Origin.",
         "map $http_origin $cors_origin {",
         '    default "";',
@@ -230,7 +277,8 @@ def server_fixes(needs: Needs) -> str:
         block = summary(policy)
         for name, text in snippets(policy).items():
             block.append("")
-            block.append(f"--- {FRAMEWORKS[name]} ---")
+            mark = "" if name in VERIFIED else f" {UNVERIFIED_NOTE}"
+            block.append(f"--- {FRAMEWORKS[name]} ---{mark}")
             block.append(text)
         parts.append("\n".join(block))
     return "\n\n".join(parts)
