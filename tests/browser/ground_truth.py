@@ -38,6 +38,7 @@ class Placeholders:
         p["O_UPPER"] = self.page_origin.upper()
         p["Bu"] = p["B"].replace("http://", "http://u:p@", 1)
         p["B_HOSTPORT"] = p["B"].removeprefix("http://")
+        p["O_HOSTPORT"] = self.page_origin.removeprefix("http://")
         p["C"] = f"/c/{scenario.id}"
         p["UA"] = env.user_agent
         self.values = p
@@ -45,7 +46,7 @@ class Placeholders:
         # origin, then the other origins longest first (so a port that prefixes another cannot
         # match early).
         first = ["UA", "Bu", "C", "O_UPPER", "O"]
-        last = ["B_HOSTPORT"]  # after the origins that contain it
+        last = ["B_HOSTPORT", "O_HOSTPORT"]  # after the origins that contain them
         others = sorted((k for k in p if k not in first + last), key=lambda k: -len(p[k]))
         self._reverse = [(k, p[k]) for k in first] + [
             (k, p[k]) for k in others + last if p[k] != self.page_origin

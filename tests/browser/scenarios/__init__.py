@@ -14,7 +14,7 @@ Placeholders, substituted per run (all loopback, ephemeral ports):
   {X}  API on 127.0.0.2 (cross-site)              {BS} API over HTTPS on 127.0.0.1
   {Bu} {B} with userinfo `u:p@`                   {C}  the case's path prefix, /c/<id>
   {O_UPPER} the page origin upper-cased            {UA} the browser's own User-Agent
-  {B_HOSTPORT} {B} without its scheme
+  {B_HOSTPORT} {B} without its scheme           {O_HOSTPORT} {O} without its scheme
 
 `Expect.seen` lists what the servers received, in order, as "METHOD <server>/<name>", with
 " cookie" when a Cookie header was sent, " origin=<v>" when the Origin header was not the page's
