@@ -192,7 +192,10 @@ def describe(result: Any, ph: Placeholders, env: BaseEnv, scenario: Scenario) ->
     preflights = result.preflights
     return Expect(
         js=js,
-        seen=tuple(_seen(r, ph, scenario) for r in result.requests),
+        seen=tuple(
+            _seen(r, ph, scenario, later_preflight=r.is_preflight and i > 0)
+            for i, r in _preflight_index(result.requests)
+        ),
         preflight=bool(preflights),
         acrh=preflights[0].acrh if preflights else None,
         blocked=result.blocked,
@@ -202,7 +205,21 @@ def describe(result: Any, ph: Placeholders, env: BaseEnv, scenario: Scenario) ->
     )
 
 
-def _seen(r: SeenRequest, ph: Placeholders, scenario: Scenario) -> str:
+def _preflight_index(requests: list[SeenRequest]) -> list[tuple[int, SeenRequest]]:
+    """Each request with its number among the preflights so far (-1 for non-preflights)."""
+    out, n = [], 0
+    for r in requests:
+        if r.is_preflight:
+            out.append((n, r))
+            n += 1
+        else:
+            out.append((-1, r))
+    return out
+
+
+def _seen(
+    r: SeenRequest, ph: Placeholders, scenario: Scenario, *, later_preflight: bool = False
+) -> str:
     server = ph.template(r.server).strip("{}")
     prefix = f"/c/{scenario.id}/"
     name = r.path[len(prefix) :] if r.path.startswith(prefix) else r.path
@@ -211,6 +228,8 @@ def _seen(r: SeenRequest, ph: Placeholders, scenario: Scenario) -> str:
         out += " cookie"
     if r.origin != ph.page_origin:
         out += f" origin={ph.template(r.origin) if r.origin is not None else '-'}"
+    if later_preflight:  # the first preflight's ACRH is Expect.acrh; later ones show theirs
+        out += f" acrm={r.acrm} acrh={r.acrh if r.acrh is not None else '-'}"
     if not r.is_preflight:
         for name in scenario.check_headers:
             value = r.header(name)

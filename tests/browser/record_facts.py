@@ -239,6 +239,42 @@ def markdown(
     return "\n".join(out) + "\n"
 
 
+def _outcome(e: Expect) -> str:
+    """The script's outcome per attempt, engine wording aside: a status, or 'failed'."""
+    parts = []
+    for one in e.js.split(" | "):
+        parts.append(one if one[:1].isdigit() else "failed")
+    return " | ".join(parts)
+
+
+def engine_differences_md() -> str:
+    """From the declared catalogue (no browser): per engine, every scenario whose facts differ
+    from Chromium's beyond wording, and every distinct console sentence."""
+    out = ["# Where Firefox and WebKit differ from Chromium (declared catalogue)", ""]
+    for engine in ("firefox", "webkit"):
+        rows = []
+        for sc in SCENARIOS:
+            c, o = sc.expect, sc.expect_for(engine)
+            if c is None or o is None or isinstance(getattr(sc, engine), Same):
+                continue
+            diff = differences(c, o)
+            if _outcome(c) != _outcome(o):
+                diff.append(f"script: chromium {_outcome(c)} / this {_outcome(o)}")
+            if diff:
+                rows.append(f"- **{sc.id}** ({sc.desc}): " + "; ".join(diff))
+        out += [f"## {engine}: {len(rows)} scenarios differ", "", *rows, ""]
+    for engine in ENGINES:
+        seen: dict[str, str] = {}
+        for sc in SCENARIOS:
+            e = sc.expect_for(engine)
+            for text in e.console if e else ():
+                seen.setdefault(text, sc.id)
+        out += [f"## {engine}: {len(seen)} distinct console lines (first scenario)", ""]
+        out += [f"- `{t}` ({sid})" for t, sid in seen.items()]
+        out.append("")
+    return "\n".join(out)
+
+
 # -- main ----------------------------------------------------------------------------------------
 
 
@@ -248,7 +284,15 @@ def main() -> int:
     ap.add_argument("--engine", action="append", choices=ENGINES, help="default: all three")
     ap.add_argument("--md", help="write a Markdown fact report here")
     ap.add_argument("--write", action="store_true", help="put the observations into scenarios/")
+    ap.add_argument(
+        "--differences",
+        metavar="FILE",
+        help="write where Firefox and WebKit differ from Chromium (declared facts; no browser)",
+    )
     args = ap.parse_args()
+    if args.differences:
+        Path(args.differences).write_text(engine_differences_md())
+        return 0
     engines = args.engine or list(ENGINES)
     todo = [s for s in SCENARIOS if not args.ids or s.id in args.ids]
     observed: dict[str, dict[str, Expect]] = {}

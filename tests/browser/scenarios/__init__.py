@@ -18,9 +18,10 @@ Placeholders, substituted per run (all loopback, ephemeral ports):
 
 `Expect.seen` lists what the servers received, in order, as "METHOD <server>/<name>", with
 " cookie" when a Cookie header was sent, " origin=<v>" when the Origin header was not the page's
-origin ("origin=-" when absent), and " <name>=<value>" for each of the scenario's `check_headers`
-on non-preflight requests ({UA} is the browser's own User-Agent). `Expect.issues` holds each
-engine's own error (see `Expect`).
+origin ("origin=-" when absent), " acrm=<M> acrh=<names|->" on every preflight after the first
+(the first one's ACRH is `Expect.acrh`), and " <name>=<value>" for each of the scenario's
+`check_headers` on non-preflight requests ({UA} is the browser's own User-Agent).
+`Expect.issues` holds each engine's own error (see `Expect`).
 
 Modules: core.py (the original catalogue), engines.py (where the engines differ), wpt_*.py
 (drawn from web-platform-tests).

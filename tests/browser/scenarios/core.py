@@ -2168,7 +2168,11 @@ add(
         check_headers=("content-type",),
         firefox=E(
             js=FF_FAILED,
-            seen=("OPTIONS B/r", "POST B/r content-type=application/json", "OPTIONS X/b"),
+            seen=(
+                "OPTIONS B/r",
+                "POST B/r content-type=application/json",
+                "OPTIONS X/b acrm=GET acrh=-",
+            ),
             preflight=True,
             acrh="content-type",
             blocked=True,
@@ -2183,7 +2187,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "POST B/r content-type=application/json",
-                "OPTIONS X/b origin=null",
+                "OPTIONS X/b origin=null acrm=GET acrh=content-type",
             ),
             preflight=True,
             acrh="content-type",
@@ -2204,12 +2208,17 @@ add(
         },
         E(
             js="200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null", "PUT X/b origin=null"),
+            seen=(
+                "OPTIONS B/r",
+                "PUT B/r",
+                "OPTIONS X/b origin=null acrm=PUT acrh=-",
+                "PUT X/b origin=null",
+            ),
             preflight=True,
         ),
         firefox=E(
             js="200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b", "PUT X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b acrm=PUT acrh=-", "PUT X/b origin=null"),
             preflight=True,
         ),
         webkit=SAME,
@@ -2238,7 +2247,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "GET B/r authorization=Bearer t",
-                "OPTIONS X/b",
+                "OPTIONS X/b acrm=GET acrh=-",
                 "GET X/b origin=null authorization=-",
             ),
             preflight=True,
@@ -2249,7 +2258,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "GET B/r authorization=Bearer t",
-                "OPTIONS X/b origin=null",
+                "OPTIONS X/b origin=null acrm=GET acrh=authorization",
                 "GET X/b origin=null authorization=-",
             ),
             preflight=True,
@@ -2869,7 +2878,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT"), max_age("0")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         repeat=2,
@@ -2884,7 +2893,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT"), max_age("-1")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         repeat=2,
@@ -2899,7 +2908,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT"), max_age("1")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         repeat=2,
@@ -2914,7 +2923,7 @@ add(
         {"r": api(pf(ACAO_O, acah("*"), max_age("600")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/r", "GET B/r"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/r acrm=GET acrh=authorization", "GET B/r"),
             preflight=True,
             acrh="authorization",
             deprecations=("AuthorizationCoveredByWildcard",),
@@ -2923,7 +2932,7 @@ add(
         gap_ms=300,
         firefox=E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/r", "GET B/r"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/r acrm=GET acrh=authorization", "GET B/r"),
             preflight=True,
             acrh="authorization",
         ),
@@ -2957,7 +2966,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT"), max_age("600"), status=500), OK_O)},
         E(
             js="TypeError: Failed to fetch | TypeError: Failed to fetch",
-            seen=("OPTIONS B/r", "OPTIONS B/r"),
+            seen=("OPTIONS B/r", "OPTIONS B/r acrm=PUT acrh=-"),
             preflight=True,
             blocked=True,
             issues=(("PreflightInvalidStatus", ""), ("PreflightInvalidStatus", "")),
@@ -2972,7 +2981,7 @@ add(
         gap_ms=300,
         firefox=E(
             js="TypeError: NetworkError when attempting to fetch resource. | TypeError: NetworkError when attempting to fetch resource.",
-            seen=("OPTIONS B/r", "OPTIONS B/r"),
+            seen=("OPTIONS B/r", "OPTIONS B/r acrm=PUT acrh=-"),
             preflight=True,
             blocked=True,
             issues=(
@@ -2990,7 +2999,7 @@ add(
         ),
         webkit=E(
             js="TypeError: Load failed | TypeError: Load failed",
-            seen=("OPTIONS B/r", "OPTIONS B/r"),
+            seen=("OPTIONS B/r", "OPTIONS B/r acrm=PUT acrh=-"),
             preflight=True,
             blocked=True,
             console=(

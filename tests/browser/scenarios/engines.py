@@ -744,7 +744,7 @@ add(
         },
         E(
             js=FAILED,
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null acrm=PUT acrh=-"),
             preflight=True,
             blocked=True,
             issues=(("PreflightAllowOriginMismatch", "{O}"),),
@@ -755,7 +755,7 @@ add(
         ),
         firefox=E(
             js=FF_FAILED,
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b", "PUT X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b acrm=PUT acrh=-", "PUT X/b origin=null"),
             preflight=True,
             blocked=True,
             issues=(("CORSAllowOriginNotMatchingOrigin", "{O}"),),
@@ -765,7 +765,7 @@ add(
         ),
         webkit=E(
             js=WK_FAILED,
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null acrm=PUT acrh=-"),
             preflight=True,
             blocked=True,
             console=(
@@ -784,12 +784,17 @@ add(
         },
         E(
             js="200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null", "PUT X/b origin=null"),
+            seen=(
+                "OPTIONS B/r",
+                "PUT B/r",
+                "OPTIONS X/b origin=null acrm=PUT acrh=-",
+                "PUT X/b origin=null",
+            ),
             preflight=True,
         ),
         firefox=E(
             js="200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b", "PUT X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b acrm=PUT acrh=-", "PUT X/b origin=null"),
             preflight=True,
         ),
         webkit=SAME,
@@ -802,7 +807,7 @@ add(
         E(js="200", seen=("OPTIONS B/r", "PUT B/r", "GET X/b origin=null"), preflight=True),
         firefox=E(
             js=FF_FAILED,
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b acrm=GET acrh=-"),
             preflight=True,
             blocked=True,
             issues=(("CORSMissingAllowOrigin", "404"), ("CORSDidNotSucceed", "(null)")),
@@ -813,7 +818,7 @@ add(
         ),
         webkit=E(
             js=WK_FAILED,
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS X/b origin=null acrm=GET acrh=-"),
             preflight=True,
             blocked=True,
             console=(
@@ -840,7 +845,11 @@ add(
         check_headers=("content-type",),
         firefox=E(
             js=FF_FAILED,
-            seen=("OPTIONS B/r", "POST B/r content-type=application/json", "OPTIONS X/b"),
+            seen=(
+                "OPTIONS B/r",
+                "POST B/r content-type=application/json",
+                "OPTIONS X/b acrm=GET acrh=-",
+            ),
             preflight=True,
             acrh="content-type",
             blocked=True,
@@ -855,7 +864,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "POST B/r content-type=application/json",
-                "OPTIONS X/b origin=null",
+                "OPTIONS X/b origin=null acrm=GET acrh=content-type",
             ),
             preflight=True,
             acrh="content-type",
@@ -890,7 +899,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "POST B/r content-type=application/json",
-                "OPTIONS X/b",
+                "OPTIONS X/b acrm=GET acrh=-",
                 "GET X/b origin=null content-type=-",
             ),
             preflight=True,
@@ -901,7 +910,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "POST B/r content-type=application/json",
-                "OPTIONS X/b origin=null",
+                "OPTIONS X/b origin=null acrm=GET acrh=content-type",
                 "GET X/b origin=null content-type=-",
             ),
             preflight=True,
@@ -921,7 +930,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "GET B/r x-custom=1",
-                "OPTIONS X/b origin=null",
+                "OPTIONS X/b origin=null acrm=GET acrh=x-custom",
                 "GET X/b origin=null x-custom=1",
             ),
             preflight=True,
@@ -933,7 +942,7 @@ add(
             seen=(
                 "OPTIONS B/r",
                 "GET B/r x-custom=1",
-                "OPTIONS X/b",
+                "OPTIONS X/b acrm=GET acrh=x-custom",
                 "GET X/b origin=null x-custom=1",
             ),
             preflight=True,
@@ -1012,7 +1021,7 @@ add(
         gap_ms=300,
         firefox=E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         webkit=SAME,
@@ -1027,7 +1036,7 @@ add(
         gap_ms=300,
         firefox=E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         webkit=SAME,
@@ -1042,7 +1051,7 @@ add(
         gap_ms=300,
         firefox=E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         webkit=SAME,
@@ -1065,7 +1074,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         repeat=2,
@@ -1080,7 +1089,7 @@ add(
         {"r": api(pf(ACAO_O, acam("PUT"), max_age("2")), OK_O)},
         E(
             js="200 | 200",
-            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r", "PUT B/r"),
+            seen=("OPTIONS B/r", "PUT B/r", "OPTIONS B/r acrm=PUT acrh=-", "PUT B/r"),
             preflight=True,
         ),
         repeat=2,

@@ -1301,7 +1301,7 @@ add(
         },
         E(
             js="200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/b", "GET B/b"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/b acrm=GET acrh=x-test", "GET B/b"),
             preflight=True,
             acrh="x-test",
         ),

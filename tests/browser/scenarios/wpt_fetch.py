@@ -697,7 +697,12 @@ add(
         },
         E(
             js="200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS B/b", "GET B/b"),
+            seen=(
+                "OPTIONS B/r",
+                "GET B/r",
+                "OPTIONS B/b acrm=GET acrh=x-force-preflight",
+                "GET B/b",
+            ),
             preflight=True,
             acrh="x-force-preflight",
         ),
@@ -715,14 +720,24 @@ add(
         },
         E(
             js="200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b origin=null", "GET X/b origin=null"),
+            seen=(
+                "OPTIONS B/r",
+                "GET B/r",
+                "OPTIONS X/b origin=null acrm=GET acrh=x-w3c",
+                "GET X/b origin=null",
+            ),
             preflight=True,
             acrh="x-w3c",
         ),
         wpt=CORS + "cors-redirect-preflight.any.js",
         firefox=E(
             js="200",
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b", "GET X/b origin=null"),
+            seen=(
+                "OPTIONS B/r",
+                "GET B/r",
+                "OPTIONS X/b acrm=GET acrh=x-w3c",
+                "GET X/b origin=null",
+            ),
             preflight=True,
             acrh="x-w3c",
         ),
@@ -738,7 +753,7 @@ add(
         },
         E(
             js=FAILED,
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b origin=null"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b origin=null acrm=GET acrh=x-w3c"),
             preflight=True,
             acrh="x-w3c",
             blocked=True,
@@ -751,7 +766,7 @@ add(
         wpt=CORS + "cors-redirect-preflight.any.js",
         firefox=E(
             js=FF_FAILED,
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b acrm=GET acrh=x-w3c"),
             preflight=True,
             acrh="x-w3c",
             blocked=True,
@@ -766,7 +781,7 @@ add(
         ),
         webkit=E(
             js=WK_FAILED,
-            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b origin=null"),
+            seen=("OPTIONS B/r", "GET B/r", "OPTIONS X/b origin=null acrm=GET acrh=x-w3c"),
             preflight=True,
             acrh="x-w3c",
             blocked=True,
