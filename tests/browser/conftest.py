@@ -139,10 +139,13 @@ def announce(config: pytest.Config, env: BaseEnv) -> None:
     """Print the browser's version in the test output: the facts are per version."""
     line = f"[{env.engine}] {env.browser_version} | User-Agent: {env.user_agent}"
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-    else:  # pragma: no cover
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capman is None:  # pragma: no cover
         print(line)
+        return
+    with capman.global_and_fixture_disabled():  # else the fd capture swallows it
+        reporter.write_line("")
+        reporter.write_line(line)
 
 
 class BrowserEnvs:

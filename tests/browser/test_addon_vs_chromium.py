@@ -1,7 +1,7 @@
 """The addon against Chromium, live: each catalogue scenario through `python -m cors_addon`.
 
 One proxy (`python -m cors_addon ... --set cors_log=...`, started from an empty directory so no
-rules.toml is loaded) serves the whole module. Each scenario of scenarios.py runs once in Chromium
+rules.toml is loaded) serves the whole module. Each scenario of scenarios/ runs once in Chromium
 through it; the test then compares the addon's JSONL events for that scenario (selected by its
 unique path `/c/<id>/`) with what Chromium decided in the same run:
 
@@ -527,7 +527,7 @@ def test_addon_agrees_with_chromium(observer: Observer, scenario: Scenario) -> N
     obs = observer.get(scenario)
     assert scenario.expect is not None, "record it first: tests/browser/record_facts.py --write"
     assert obs.described == scenario.expect, (
-        f"Chromium no longer does what scenarios.py declares ({scenario.desc}); re-record with"
+        f"Chromium no longer does what scenarios/ declares ({scenario.desc}); re-record with"
         f" record_facts.py and review\nconsole: {obs.result.console_errors}"
     )
     if obs.problems:

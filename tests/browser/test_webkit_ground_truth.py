@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from ground_truth import run_scenario
+from harness import Resp
 from harness import fetch_script
 from harness.webkit_env import WebKitEnv
 from scenarios import SCENARIOS
@@ -45,3 +46,20 @@ def test_webkit_stays_on_loopback(webkit_env: WebKitEnv) -> None:
     assert result.blocked
     log = webkit_env.proxy.stdout_path.read_text()
     assert "loopback_guard: refused GET http://cors-addon-test.example/x" in log
+
+
+def test_webkit_restarts_after_a_stuck_case(webkit_env: WebKitEnv) -> None:
+    """A case that never reports back costs one TimeoutError and a fresh MiniBrowser; the next
+    case runs normally (a request of the old browser left waiting on /wk/next cannot take it)."""
+    restarts = webkit_env.restarts
+    with pytest.raises(TimeoutError, match="restarted"):
+        webkit_env.run("await new Promise(() => {});", case_id="wk-stuck", timeout=2.0)
+    assert webkit_env.restarts == restarts + 1
+    webkit_env.api.register(
+        "wk-after-stuck", actual=Resp(200, [("Access-Control-Allow-Origin", "*")], "ok")
+    )
+    result = webkit_env.run(
+        fetch_script(webkit_env.api.url("wk-after-stuck")), case_id="wk-after-stuck"
+    )
+    assert result.js.ok and result.js.status == 200
+    assert [r.path for r in result.requests] == ["/c/wk-after-stuck/r"]
