@@ -5,8 +5,9 @@ Allow-Origin, the `Origin` and the preflights after cross-origin redirects, and 
 cache (Access-Control-Max-Age parsing and limits).
 
 Preflight-cache caps (Chromium 2 h and Firefox 24 h per MDN, WebKit 600 s per its
-CrossOriginPreflightResultCache source; none verified live) cannot be waited out here; the `cache-*` scenarios verify live what short waits can show: values beyond
-every cap are cached at all, how odd values parse, and the 5 s default expiring.
+CrossOriginPreflightResultCache source; none verified live) cannot be waited out here; the
+`cache-*` scenarios verify live what short waits can show: values beyond every cap are cached at
+all, how odd values parse, and the 5 s default expiring.
 """
 
 from __future__ import annotations
