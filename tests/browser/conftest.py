@@ -1,11 +1,13 @@
-"""Fixtures for the headless-Chromium end-to-end tests (see tests/browser/README.md).
+"""Fixtures for the real-browser end-to-end tests (see tests/browser/README.md).
 
 - `browser_env`: servers + plain mitmdump + Chromium, started once per session.
+- `firefox_env`, `webkit_env`: the same with Firefox ESR (WebDriver BiDi) and WebKitGTK
+  (MiniBrowser on Xvfb); `firefox_envs.get(argv)` / `webkit_envs.get(argv)` for another proxy.
 - `browser_envs.get(argv)`: the same for another proxy command line (one env per argv, cached for
   the session), e.g. the addon: `browser_envs.get([sys.executable, "-m", "cors_addon", ...])`.
 - `proxy`, `page_server`, `api_server`: parts of `browser_env`.
 
-No Chromium: the tests skip, or fail when CI=true. Under CI=true no test here may skip at all: a
+No browser: its tests skip, or fail when CI=true. Under CI=true no test here may skip at all: a
 skip (of any cause) is reported as a failure.
 
 test_chromium_ground_truth.py::test_chromium_matches_catalogue replays the catalogue through plain
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +34,12 @@ from harness import BrowserEnv
 from harness import CaseServer
 from harness import Proxy
 from harness import find_chromium
+from harness.env import BaseEnv
+from harness.firefox import find_firefox
+from harness.firefox_env import FirefoxEnv
+from harness.webkit import find_minibrowser
+from harness.webkit import find_xvfb
+from harness.webkit_env import WebKitEnv
 
 HERE = Path(__file__).resolve().parent
 
@@ -101,13 +110,61 @@ def require_chromium() -> str:
     return binary
 
 
+def require_firefox() -> str:
+    binary = find_firefox()
+    if binary is None:
+        _missing("no Firefox: install firefox-esr or set CORS_FIREFOX to the binary")
+    assert binary is not None
+    return binary
+
+
+def require_minibrowser() -> str:
+    binary = find_minibrowser()
+    if binary is None or find_xvfb() is None:
+        _missing(
+            "no WebKitGTK MiniBrowser or no Xvfb: install libwebkit2gtk-4.1-0 and xvfb, or set"
+            " CORS_MINIBROWSER to the binary"
+        )
+    assert binary is not None
+    return binary
+
+
+def _missing(msg: str) -> None:
+    if in_ci():
+        pytest.fail(msg, pytrace=False)
+    pytest.skip(msg)
+
+
+def announce(config: pytest.Config, env: BaseEnv) -> None:
+    """Print the browser's version in the test output: the facts are per version."""
+    line = f"[{env.engine}] {env.browser_version} | User-Agent: {env.user_agent}"
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capman is None:  # pragma: no cover
+        print(line)
+        return
+    with capman.global_and_fixture_disabled():  # else the fd capture swallows it
+        reporter.write_line("")
+        reporter.write_line(line)
+
+
 class BrowserEnvs:
     """One started BrowserEnv per proxy argv, kept for the whole session."""
 
-    def __init__(self, tmp: pytest.TempPathFactory, binary: str) -> None:
+    def __init__(
+        self,
+        tmp: pytest.TempPathFactory,
+        binary: str,
+        config: pytest.Config | None = None,
+        factory: type[BaseEnv] = BrowserEnv,
+        binary_arg: str = "chromium_binary",
+    ) -> None:
         self._tmp = tmp
         self._binary = binary
-        self._envs: dict[object, BrowserEnv] = {}
+        self._config = config
+        self._factory = factory
+        self._binary_arg = binary_arg
+        self._envs: dict[object, Any] = {}
 
     def get(
         self,
@@ -115,7 +172,7 @@ class BrowserEnvs:
         *,
         env: dict[str, str] | None = None,
         cwd: str | Path | None = None,
-    ) -> BrowserEnv:
+    ) -> Any:
         """`argv` as for harness.Proxy: a list with {port}, {confdir}, {guard}, {workdir}
         placeholders, or a callable (port, confdir) -> list; None = plain mitmdump.
         `env`: extra environment for the proxy; `cwd`: its working directory (default: the
@@ -126,13 +183,17 @@ class BrowserEnvs:
             str(cwd) if cwd is not None else None,
         )
         if key not in self._envs:
-            workdir = self._tmp.mktemp("browser-env")
-            self._envs[key] = BrowserEnv(
-                argv, workdir=workdir, chromium_binary=self._binary, proxy_env=env, proxy_cwd=cwd
+            workdir = self._tmp.mktemp(f"{self._factory.engine}-env")
+            kwargs: dict[str, Any] = {self._binary_arg: self._binary}
+            started = self._factory(
+                argv, workdir=workdir, proxy_env=env, proxy_cwd=cwd, **kwargs
             ).start()
+            self._envs[key] = started
+            if self._config is not None:
+                announce(self._config, started)
         return self._envs[key]
 
-    def release(self, benv: BrowserEnv) -> None:
+    def release(self, benv: BaseEnv) -> None:
         """Stop one env before the session ends (e.g. at the end of the module that used it)."""
         for key, val in list(self._envs.items()):
             if val is benv:
@@ -146,12 +207,52 @@ class BrowserEnvs:
 
 
 @pytest.fixture(scope="session")
-def browser_envs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserEnvs]:
-    envs = BrowserEnvs(tmp_path_factory, require_chromium())
+def browser_envs(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[BrowserEnvs]:
+    envs = BrowserEnvs(tmp_path_factory, require_chromium(), pytestconfig)
     try:
         yield envs
     finally:
         envs.close()
+
+
+@pytest.fixture(scope="session")
+def firefox_envs(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[BrowserEnvs]:
+    """Like `browser_envs`, for Firefox ESR: `firefox_envs.get(argv)` -> a started FirefoxEnv."""
+    envs = BrowserEnvs(
+        tmp_path_factory, require_firefox(), pytestconfig, FirefoxEnv, "firefox_binary"
+    )
+    try:
+        yield envs
+    finally:
+        envs.close()
+
+
+@pytest.fixture(scope="session")
+def webkit_envs(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[BrowserEnvs]:
+    """Like `browser_envs`, for WebKitGTK: `webkit_envs.get(argv)` -> a started WebKitEnv."""
+    envs = BrowserEnvs(
+        tmp_path_factory, require_minibrowser(), pytestconfig, WebKitEnv, "minibrowser_binary"
+    )
+    try:
+        yield envs
+    finally:
+        envs.close()
+
+
+@pytest.fixture(scope="session")
+def firefox_env(firefox_envs: BrowserEnvs) -> FirefoxEnv:
+    return firefox_envs.get()
+
+
+@pytest.fixture(scope="session")
+def webkit_env(webkit_envs: BrowserEnvs) -> WebKitEnv:
+    return webkit_envs.get()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The addon against Chromium, live: each catalogue scenario through `python -m cors_addon`.
 
 One proxy (`python -m cors_addon ... --set cors_log=...`, started from an empty directory so no
-rules.toml is loaded) serves the whole module. Each scenario of scenarios.py runs once in Chromium
+rules.toml is loaded) serves the whole module. Each scenario of scenarios/ runs once in Chromium
 through it; the test then compares the addon's JSONL events for that scenario (selected by its
 unique path `/c/<id>/`) with what Chromium decided in the same run:
 
@@ -107,7 +107,75 @@ DISAGREEMENTS: dict[str, str] = {
     ),
 }
 
+# Found by the scenarios drawn from web-platform-tests (issue 18); evidence in each scenario's
+# recorded Chromium facts (tests/browser/scenarios/wpt_*.py).
+_NO_COOKIE = (
+    "credentials 'include' (or withCredentials) with no cookie to send: Chromium judges the"
+    " Allow-Origin/Allow-Credentials pair as credentialed and blocks; nothing on the wire shows"
+    " the credentials mode, so the event says allowed. A wire limit."
+)
+_INVALID_HTTP = (
+    "a NUL byte in Access-Control-Allow-Origin: Chromium rejects the whole response as invalid"
+    " HTTP (net::ERR_INVALID_HTTP_RESPONSE, no CORS issue); the event reports a CORS error."
+)
+_INVALID_ACAO = (
+    "a malformed Access-Control-Allow-Origin value: Chromium says InvalidAllowOriginValue (and"
+    " its sentence), the event AllowOriginMismatch."
+)
+_EMPTY_USERINFO = (
+    "a redirect to a URL with empty userinfo: Chromium drops it while parsing and follows; the"
+    " event blocks with RedirectContainsCredentials."
+)
+_REDIRECTED_FROM_PAGE_ORIGIN = (
+    "after a redirect from the page's own origin, Chromium's sentence names the first hop"
+    " ('(redirected from <url>)'); the event's sentence has no such part."
+)
+DISAGREEMENTS.update(
+    {
+        "wpt-pf-status-300": (
+            "a preflight answered 300 with a Location: 300 is not a redirect status in Fetch, so"
+            " Chromium says PreflightInvalidStatus; the event PreflightDisallowedRedirect."
+        ),
+        "wpt-redir-userinfo-empty-at": _EMPTY_USERINFO,
+        "wpt-redir-userinfo-empty-colon-at": _EMPTY_USERINFO,
+        "wpt-acao-trailing-pct23": _INVALID_ACAO,
+        "wpt-acao-port-80": _INVALID_ACAO,
+        "wpt-acao-trailing-nul": _INVALID_HTTP,
+        "wpt-acao-nul-star": _INVALID_HTTP,
+        "wpt-acao-star-nul": _INVALID_HTTP,
+        "wpt-acao-nul-preflight": _INVALID_HTTP,
+        "wpt-cred-include-no-cookie-no-acac": _NO_COOKIE,
+        "wpt-xhr-acac-TRUE": _NO_COOKIE,
+        "wpt-xhr-acac-quoted": _NO_COOKIE,
+        "wpt-xhr-acac-false": _NO_COOKIE,
+        "wpt-xhr-acac-1": _NO_COOKIE,
+        "wpt-xhr-acac-comma-true": _NO_COOKIE,
+        "wpt-xhr-acac-true-comma": _NO_COOKIE,
+        "wpt-xhr-star-no-cookie": _NO_COOKIE,
+        "wpt-304-changes-acao": (
+            "a 304 revalidation: Chromium judges the stored response's headers updated by the"
+            " 304's (here a 304 carrying a foreign Allow-Origin: AllowOriginMismatch); the event"
+            " says allowed."
+        ),
+        "wpt-redir-local-to-remote-null": _REDIRECTED_FROM_PAGE_ORIGIN,
+        "wpt-xhr-same-origin-redirect-then-preflight-ko": _REDIRECTED_FROM_PAGE_ORIGIN,
+        "wpt-redirect-origin-same-to-other-post": (
+            "a same-origin POST carries Origin; its event rightly says not-cors, but this"
+            " comparison treats every Origin-carrying request as a CORS request (a limit of this"
+            " test, not of the addon)."
+        ),
+        "wpt-redirect-invalid-location": (
+            "Chromium reports CorsDisabledScheme for the redirect target 'invalidurl:', which no"
+            " server saw; the comparison cannot pair an issue without a request (a limit of this"
+            " test)."
+        ),
+    }
+)
+
 ORPHAN_DISAGREEMENTS: dict[str, str] = {}
+
+# Chromium codes whose only scenarios are DISAGREEMENTS (so none agrees yet); keep it exact.
+CODES_ONLY_IN_DISAGREEMENTS = {"CorsDisabledScheme"}
 
 
 # -- the proxy's event log -------------------------------------------------------------------------
@@ -459,7 +527,7 @@ def test_addon_agrees_with_chromium(observer: Observer, scenario: Scenario) -> N
     obs = observer.get(scenario)
     assert scenario.expect is not None, "record it first: tests/browser/record_facts.py --write"
     assert obs.described == scenario.expect, (
-        f"Chromium no longer does what scenarios.py declares ({scenario.desc}); re-record with"
+        f"Chromium no longer does what scenarios/ declares ({scenario.desc}); re-record with"
         f" record_facts.py and review\nconsole: {obs.result.console_errors}"
     )
     if obs.problems:
@@ -520,7 +588,10 @@ def test_enough_distinct_scenarios_compared(observer: Observer) -> None:
         if s.expect and s.id not in DISAGREEMENTS
         for name, _ in s.expect.issues
     }
-    assert codes == agreeing, f"no agreeing scenario for {codes - agreeing}"
+    # CorsDisabledScheme (a redirect to 'invalidurl:') is raised only by a known disagreement.
+    assert codes - agreeing == CODES_ONLY_IN_DISAGREEMENTS, (
+        f"no agreeing scenario for {codes - agreeing}"
+    )
 
 
 def test_https_through_the_addon(observer: Observer) -> None:

@@ -1,4 +1,4 @@
-"""Chromium still behaves as scenarios.py declares (through plain mitmdump, no addon).
+"""Chromium still behaves as scenarios/ declares (through plain mitmdump, no addon).
 
 If this fails after a Chromium upgrade, re-record with record_facts.py and review the diff: the
 addon's oracle and messages are built on these facts.

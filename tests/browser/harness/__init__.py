@@ -1,4 +1,5 @@
-"""Browser end-to-end harness: headless Chromium -> proxy under test -> loopback servers.
+"""Browser end-to-end harness: Chromium, Firefox ESR or WebKitGTK -> proxy under test -> loopback
+servers.
 
 See tests/browser/README.md for usage.
 """
@@ -8,6 +9,10 @@ from .cdp import CDPError
 from .cdp import CDPSession
 from .chromium import Chromium
 from .chromium import find_chromium
+from .engine_result import EngineResult
+from .env import BaseEnv
+from .firefox import find_firefox
+from .firefox_env import FirefoxEnv
 from .proxy import GUARD_SCRIPT
 from .proxy import Proxy
 from .proxy import default_argv
@@ -25,10 +30,13 @@ from .servers import Resp
 from .servers import SeenRequest
 from .servers import redirect
 from .session import BrowserEnv
+from .webkit import find_minibrowser
+from .webkit_env import WebKitEnv
 
 __all__ = [
     "GUARD_SCRIPT",
     "PREFLIGHT_ERRORS",
+    "BaseEnv",
     "BrowserEnv",
     "CDPClient",
     "CDPError",
@@ -37,13 +45,18 @@ __all__ = [
     "CaseServer",
     "Chromium",
     "CorsIssue",
+    "EngineResult",
+    "FirefoxEnv",
     "JsOutcome",
     "Proxy",
     "Resp",
     "SeenRequest",
+    "WebKitEnv",
     "default_argv",
     "fetch_script",
     "find_chromium",
+    "find_firefox",
+    "find_minibrowser",
     "redirect",
     "run_case",
     "sequence_script",

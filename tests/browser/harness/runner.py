@@ -118,6 +118,11 @@ class CaseResult:
         return [i.cors_error for i in self.cors_issues]
 
     @property
+    def engine_issues(self) -> list[tuple[str, str]]:
+        """(corsError, failedParameter) per Audits CorsIssue, in order (as EngineResult's)."""
+        return [(i.cors_error, i.failed_parameter) for i in self.cors_issues]
+
+    @property
     def deprecations(self) -> list[str]:
         out = []
         for issue in self.issues:
