@@ -20,11 +20,8 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from harness import Proxy
 from harness import Resp
 from harness import fetch_script
 from harness import find_chromium
+from harness import launched_chromium
 from harness import run_case
 from harness import sequence_script
 
@@ -48,7 +46,6 @@ PAGE = (
     b'<link rel="icon" href="data:,"></head><body></body></html>'
 )
 LOOPBACK_FLAG = "--proxy-bypass-list=<-loopback>"
-_DEVTOOLS_RE = re.compile(r"DevTools listening on (ws://\S+)")
 SEEN_SCRIPT = """\
 from mitmproxy import http
 
@@ -66,56 +63,6 @@ addons = [Seen()]
 
 
 # -- a Chromium with exactly the launcher's switches ---------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def launched_chromium(args: list[str], workdir: Path) -> AsyncIterator[CDPClient]:
-    """Start `chromium <args>` (args from launcher.chromium_args), connect over CDP, and stop it
-    afterwards: SIGTERM by PID, SIGKILL of its own process group, profile and socket dir gone."""
-    binary = find_chromium()
-    assert binary is not None
-    workdir.mkdir(parents=True, exist_ok=True)
-    stderr_path = workdir / "chromium.stderr"
-    with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            [binary, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-    profile = Path(next(a for a in args if a.startswith("--user-data-dir=")).split("=", 1)[1])
-    cdp = None
-    try:
-        deadline = time.monotonic() + 20
-        ws_url = None
-        while ws_url is None:
-            if m := _DEVTOOLS_RE.search(stderr_path.read_text(errors="replace")):
-                ws_url = m.group(1)
-            elif proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Chromium did not start: {stderr_path.read_text()[-2000:]}")
-            else:
-                await asyncio.sleep(0.02)
-        cdp = await CDPClient.connect(ws_url)
-        yield cdp
-    finally:
-        if cdp is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(cdp.close(), 5)
-        socket_dir = None
-        with contextlib.suppress(OSError):
-            socket_dir = Path(os.readlink(profile / "SingletonSocket")).parent
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(proc.wait, 3)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            await asyncio.to_thread(proc.wait, 3)
-        shutil.rmtree(profile, ignore_errors=True)
-        if socket_dir is not None and socket_dir.name.startswith("org.chromium.Chromium."):
-            shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 # -- fixtures ------------------------------------------------------------------------------------

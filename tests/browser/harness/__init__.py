@@ -8,6 +8,7 @@ from .cdp import CDPError
 from .cdp import CDPSession
 from .chromium import Chromium
 from .chromium import find_chromium
+from .launched import launched_chromium
 from .proxy import GUARD_SCRIPT
 from .proxy import Proxy
 from .proxy import default_argv
@@ -44,6 +45,7 @@ __all__ = [
     "default_argv",
     "fetch_script",
     "find_chromium",
+    "launched_chromium",
     "redirect",
     "run_case",
     "sequence_script",
