@@ -37,6 +37,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..launcher import remove_profile
+from ..procs import OWN_GROUP
+from ..procs import POLL
+from ..procs import stop_process
 from .servers import EXPECTED_ERRORS
 from .servers import Page
 from .servers import Server
@@ -132,48 +136,9 @@ def port_open(port: int) -> bool:
         return False
 
 
-# The proxy and the browser get their own process group, so that a Ctrl-C in the terminal
-# reaches only the demo, which then stops them in order (browser first: a proxy stopped under
-# open connections prints tracebacks), each with its whole group (Chromium's helpers).
-OWN_GROUP: dict[str, int] = {"process_group": 0} if os.name == "posix" else {}
-POLL = 0.05
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(OSError):
-        if OWN_GROUP:
-            os.killpg(proc.pid, sig)
-        elif proc.poll() is None:
-            proc.send_signal(sig)
-
-
-def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
-    if not OWN_GROUP:
-        return proc.poll() is None
-    try:
-        os.killpg(proc.pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def stop_process(proc: subprocess.Popen[bytes] | None, grace: float = 3.0) -> None:
-    """SIGTERM the process's group; after `grace` s, SIGKILL what is left of it."""
-    if proc is None:
-        return
-    if proc.poll() is None:
-        _signal_group(proc, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        proc.poll()  # reap it, so that a zombie leader does not keep the group alive
-        if proc.returncode is not None and not _group_alive(proc):
-            return
-        time.sleep(POLL)
-    _signal_group(proc, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(grace)
+# The proxy and the browser get their own process group (procs.OWN_GROUP), so that a Ctrl-C in
+# the terminal reaches only the demo, which then stops them in order (browser first: a proxy
+# stopped under open connections prints tracebacks), each with its whole group.
 
 
 class Demo:
@@ -289,12 +254,10 @@ class Demo:
         profile = self.workdir / "browser-profile"
         headless = self.args.headless
         command = [binary, *chromium_args(self.proxy_addr, str(profile), pin, headless, url=url)]
-        # Chromium's own temporary files (its SingletonSocket directory) go to the workdir too
-        env = {**os.environ, "TMPDIR": str(self.workdir)}
         log = open(self.workdir / "browser.log", "wb")  # noqa: SIM115 - closed with the process
         try:
             self.browser = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, **OWN_GROUP
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, **OWN_GROUP
             )
         except OSError as e:
             say(f"Could not start {binary}: {e}. Open {url} in a browser wired to the proxy.")
@@ -350,6 +313,7 @@ class Demo:
             server.shutdown()
             server.server_close()
         if self.workdir is not None:
+            remove_profile(self.workdir / "browser-profile")  # with Chromium's socket dir
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
