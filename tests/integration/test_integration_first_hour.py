@@ -211,3 +211,25 @@ def test_web_port_taken_is_one_line(proxies) -> None:
         f"python -m cors_addon web: cannot serve the web UI on 127.0.0.1:{port} (Address"
         " already in use): is another mitmweb running? Pick another port with --web-port.\n"
     )
+
+
+def test_a_python_without_mitmproxy_says_what_to_do(tmp_path: Path) -> None:
+    """`python -m cors_addon` in the checkout, with a Python that is not the virtualenv's: the
+    package is importable from the working directory, mitmproxy is not."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True
+    )
+    bare = tmp_path / "bare" / "bin" / "python"
+    done = subprocess.run(
+        [str(bare), "-m", "cors_addon", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(cors_addon.__file__).parents[1],
+    )
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        f"python -m cors_addon: mitmproxy is not installed for this Python ({bare})."
+    )
+    assert ". .venv/bin/activate" in done.stderr and "pip install -e ." in done.stderr
