@@ -1,13 +1,26 @@
-"""`python -m cors_addon`. A Ctrl-C before a command has set up its own handling (during the
-imports, say) ends it quietly with the shell's status for SIGINT, not with a traceback. Run by a
-Python without mitmproxy (the checkout's directory makes the package importable anyway), it
-says how to get the right one."""
+"""`python -m cors_addon`.
 
+A Ctrl-C before a command has set up its own handling ends it quietly with the shell's status
+for SIGINT (130), not with a traceback. During the imports it is held until they are done: an
+import interrupted half-way leaves objects whose cleanup prints tracebacks of its own. Run by a
+Python without mitmproxy (the checkout's directory makes the package importable anyway), it
+says how to get the right one.
+"""
+
+import signal
 import sys
+
+held: list[int] = []
+
+
+def _hold(signum: int, frame: object) -> None:
+    held.append(signum)
+
 
 try:
     # argparse names the program after argv[0]; as a module that is ".../__main__.py".
     sys.argv[0] = "python -m cors_addon"
+    previous = signal.signal(signal.SIGINT, _hold)
     try:
         from .cli import main
     except ModuleNotFoundError as e:
@@ -21,6 +34,10 @@ try:
             file=sys.stderr,
         )
         sys.exit(1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
     code = main()
 except KeyboardInterrupt:
     code = 130
