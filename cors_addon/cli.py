@@ -123,10 +123,22 @@ def _verbose(argv: Sequence[str]) -> bool:
     return _has_flag(argv, "-v", "--verbose") or _sets(argv, "termlog_verbosity")
 
 
+def _run(master_cls: Any, make_parser: Any, argv: list[str], extra: Any = None) -> None:
+    """mitmproxy's run(), except that --help exits 0: mitmproxy turns argparse's exit after
+    the help (0) into 1, like any error on the command line."""
+    try:
+        run(master_cls, make_parser, argv, extra)
+    except SystemExit as e:
+        shown_help = isinstance(e.__context__, SystemExit) and e.__context__.code == 0
+        if e.code == 1 and shown_help:
+            raise SystemExit(0) from None
+        raise
+
+
 def run_proxy(argv: Sequence[str]) -> None:
     global QUIET_CONNECTIONS
     QUIET_CONNECTIONS = not _verbose(argv)
-    run(CorsDumpMaster, cmdline.mitmdump, [*default_args(argv), *argv], _mitmdump_filter_options)
+    _run(CorsDumpMaster, cmdline.mitmdump, [*default_args(argv), *argv], _mitmdump_filter_options)
 
 
 def run_web(argv: Sequence[str]) -> None:
@@ -162,7 +174,7 @@ def run_web(argv: Sequence[str]) -> None:
 
     global QUIET_CONNECTIONS
     QUIET_CONNECTIONS = not _verbose(argv)
-    run(CorsWebMaster, cmdline.mitmweb, [*default_args(argv, web=True), *argv])
+    _run(CorsWebMaster, cmdline.mitmweb, [*default_args(argv, web=True), *argv])
 
 
 USAGE = __doc__ or ""

@@ -233,3 +233,16 @@ def test_a_python_without_mitmproxy_says_what_to_do(tmp_path: Path) -> None:
         f"python -m cors_addon: mitmproxy is not installed for this Python ({bare})."
     )
     assert ". .venv/bin/activate" in done.stderr and "pip install -e ." in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["web", "--help"], ["-p", "9090", "--help"]])
+def test_help_exits_0(args: list[str]) -> None:
+    """mitmproxy ends a --help with status 1; the docs' commands must work as written."""
+    done = cli(*args)
+    assert done.returncode == 0, done
+    assert "usage:" in done.stdout
+
+
+def test_a_command_line_error_still_fails() -> None:
+    done = cli("-p", "--help")  # -p lacks its value: an error, not a request for help
+    assert done.returncode == 1, done
