@@ -81,8 +81,10 @@ def network_namespace() -> list[str] | None:
     documented ports like 8080 are free whatever else runs here), or None when unavailable."""
     if shutil.which("unshare") is None:
         return None
-    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
-    return ["unshare", "-rn"] if probe.returncode == 0 else None
+    for prefix in (["unshare", "-rn"], ["unshare", "-n"]):  # as a user; as root
+        if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
+            return prefix
+    return None
 
 
 def start_and_stop(
