@@ -1,7 +1,9 @@
 """`python -m cors_addon browser`: start Chromium/Chrome (or Firefox) wired to the proxy.
 
 What it sets up, and why:
-- an isolated profile, so your everyday profile, cookies and extensions stay out of it;
+- an isolated profile, so your everyday profile, cookies and extensions stay out of it: a
+  throwaway one, deleted when the browser exits (or when a Ctrl-C stops the launcher, which
+  stops the browser too), unless --profile names one to keep;
 - loopback through the proxy (Chromium `--proxy-bypass-list=<-loopback>`, Firefox
   `network.proxy.allow_hijacking_localhost`): by default both browsers send localhost traffic
   around any proxy, which hides exactly the dev traffic you want to see;
@@ -9,6 +11,9 @@ What it sets up, and why:
   `--ignore-certificate-errors-spki-list` (nothing else is trusted more than usual); the
   Firefox profile gets the CA imported into its own certificate store (needs `certutil`);
 - no QUIC/HTTP/3, which would bypass the proxy.
+
+`--print` prints the command instead. Firefox reads the proxy settings from its profile, so for
+Firefox the profile is written first (and kept), and the printed command uses it.
 """
 
 from __future__ import annotations

@@ -22,8 +22,6 @@ from doc_blocks import REPO
 from doc_blocks import blocks
 from doc_runner import run_commands
 
-pytestmark = pytest.mark.docs
-
 
 @dataclass
 class Checkout:
