@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,10 +39,21 @@ OUR_FRAME = re.compile(r'File "[^"]*[/\\]cors_addon[/\\]')  # a frame of our pac
 PARALLEL = 4  # runs at a time: each one mostly waits for its moment
 
 
+_given: set[int] = set()
+_given_lock = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port no other run of this module got: the kernel may hand a port out
+    again once its probe socket is closed, and up to PARALLEL demos start at once."""
+    with _given_lock:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in _given:
+                _given.add(port)
+                return port
 
 
 def port_open(port: int) -> bool:
