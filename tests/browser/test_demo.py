@@ -61,10 +61,19 @@ RUN_ALL = (
 )
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port not handed out before in this module (the kernel may give a port
+    out again once its probe socket is closed, and a demo needs three different ones)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
 
 
 def with_ports(text: str, page_port: int, api_port: int) -> str:
