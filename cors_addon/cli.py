@@ -23,9 +23,17 @@ from mitmproxy.tools.dump import DumpMaster
 from mitmproxy.tools.main import run
 
 from .addon import CorsAddon
+from .startup import loaded_line
+from .typos import command_typo
+from .typos import unknown_options
 
 SUBCOMMANDS = ("web", "analyze", "check", "browser", "demo")
 DEFAULT_RULES = "rules.toml"
+PROG = "python -m cors_addon"
+# mitmweb's default flow list, plus the addon's comment (its first line is the verdict)
+WEB_COLUMNS = ("tls", "icon", "path", "method", "status", "size", "time", "comment")
+
+logger = logging.getLogger(__name__)
 
 
 def install(m: master.Master, addon: CorsAddon | None = None) -> CorsAddon:
@@ -43,13 +51,35 @@ def install(m: master.Master, addon: CorsAddon | None = None) -> CorsAddon:
 QUIET_CONNECTIONS = True
 
 
+def quiet_connections() -> None:
+    """Hide the "client connect" / "server disconnect" chatter (it would drown the CORS lines),
+    unless -v asked for it."""
+    if QUIET_CONNECTIONS:
+        logging.getLogger("mitmproxy.proxy.server").setLevel(logging.WARNING)
+
+
+def check_options(m: master.Master) -> None:
+    """Stop on a misspelt cors_* option, warn about other unknown ones. Runs once every option
+    is set and every -s script loaded: what is still deferred then, no addon knows."""
+    errors, warnings = unknown_options(m.options.deferred, m.options.keys())
+    if errors:
+        for error in errors:
+            print(f"{PROG}: {error}", file=sys.stderr)
+        sys.exit(1)
+    for warning in warnings:
+        logger.warning(warning)
+
+
 class CorsDumpMaster(DumpMaster):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         install(self)
-        if QUIET_CONNECTIONS:
-            # "client connect" / "server disconnect" chatter would drown the CORS lines.
-            logging.getLogger("mitmproxy.proxy.server").setLevel(logging.WARNING)
+        quiet_connections()
+
+    async def run(self) -> None:
+        check_options(self)
+        logger.info(loaded_line(self.options))
+        await super().run()
 
 
 def _sets(argv: Sequence[str], option: str) -> bool:
@@ -74,6 +104,10 @@ def default_args(argv: Sequence[str], web: bool = False) -> list[str]:
         extra += ["--listen-host", "127.0.0.1"]
     if not web and not _has_flag(argv, "--flow-detail") and not _sets(argv, "flow_detail"):
         extra += ["--flow-detail", "0"]
+    if web and not _sets(argv, "web_columns"):
+        # a list option: one --set per column (a comma-separated value is one unknown column)
+        for column in WEB_COLUMNS:
+            extra += ["--set", f"web_columns={column}"]
     if not _sets(argv, "cors_rules") and os.path.isfile(DEFAULT_RULES):
         extra += ["--set", f"cors_rules={DEFAULT_RULES}"]
     return extra
@@ -86,12 +120,26 @@ def _mitmdump_filter_options(args: Any) -> dict[str, str]:
     return {}
 
 
+def _verbose(argv: Sequence[str]) -> bool:
+    return _has_flag(argv, "-v", "--verbose") or _sets(argv, "termlog_verbosity")
+
+
+def _run(master_cls: Any, make_parser: Any, argv: list[str], extra: Any = None) -> None:
+    """mitmproxy's run(), except that --help exits 0: mitmproxy turns argparse's exit after
+    the help (0) into 1, like any error on the command line."""
+    try:
+        run(master_cls, make_parser, argv, extra)
+    except SystemExit as e:
+        shown_help = isinstance(e.__context__, SystemExit) and e.__context__.code == 0
+        if e.code == 1 and shown_help:
+            raise SystemExit(0) from None
+        raise
+
+
 def run_proxy(argv: Sequence[str]) -> None:
     global QUIET_CONNECTIONS
-    QUIET_CONNECTIONS = not _has_flag(argv, "-v", "--verbose") and not _sets(
-        argv, "termlog_verbosity"
-    )
-    run(CorsDumpMaster, cmdline.mitmdump, [*default_args(argv), *argv], _mitmdump_filter_options)
+    QUIET_CONNECTIONS = not _verbose(argv)
+    _run(CorsDumpMaster, cmdline.mitmdump, [*default_args(argv), *argv], _mitmdump_filter_options)
 
 
 def run_web(argv: Sequence[str]) -> None:
@@ -101,15 +149,46 @@ def run_web(argv: Sequence[str]) -> None:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             install(self)
+            quiet_connections()
 
-    run(CorsWebMaster, cmdline.mitmweb, [*default_args(argv, web=True), *argv])
+        async def run(self) -> None:
+            check_options(self)
+            logger.info(loaded_line(self.options))
+            await super().run()
+
+        async def running(self) -> None:
+            try:
+                await super().running()
+            except OSError as e:
+                if "Web server failed to listen" not in str(e):
+                    raise
+                cause = e.__cause__
+                reason = cause.strerror if isinstance(cause, OSError) else None
+                host = self.options.web_host or "*"
+                print(
+                    f"{PROG} web: cannot serve the web UI on {host}:{self.options.web_port}"
+                    f" ({reason or e}): is another mitmweb running? Pick another port with"
+                    " --web-port.",
+                    file=sys.stderr,
+                )
+                sys.exit(1)
+
+    global QUIET_CONNECTIONS
+    QUIET_CONNECTIONS = not _verbose(argv)
+    _run(CorsWebMaster, cmdline.mitmweb, [*default_args(argv, web=True), *argv])
 
 
 USAGE = __doc__ or ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # before a command set up its own Ctrl-C handling
+        return 130
+
+
+def _main(args: list[str]) -> int:
     if args and args[0] in ("-h", "--help"):
         print(USAGE.strip() + "\n\nmitmdump options:\n")
     if args and args[0] in SUBCOMMANDS:
@@ -132,5 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import main as demo_main
 
         return demo_main(rest)
+    typo = command_typo(args, SUBCOMMANDS, PROG)
+    if typo is not None:
+        print(f"{PROG}: {typo}", file=sys.stderr)
+        return 2
     run_proxy(args)
     return 0

@@ -1,7 +1,9 @@
 """`python -m cors_addon browser`: start Chromium/Chrome (or Firefox) wired to the proxy.
 
 What it sets up, and why:
-- an isolated profile, so your everyday profile, cookies and extensions stay out of it;
+- an isolated profile, so your everyday profile, cookies and extensions stay out of it: a
+  throwaway one, deleted when the browser exits (or when a Ctrl-C stops the launcher, which
+  stops the browser too), unless --profile names one to keep;
 - loopback through the proxy (Chromium `--proxy-bypass-list=<-loopback>`, Firefox
   `network.proxy.allow_hijacking_localhost`): by default both browsers send localhost traffic
   around any proxy, which hides exactly the dev traffic you want to see;
@@ -9,6 +11,9 @@ What it sets up, and why:
   `--ignore-certificate-errors-spki-list` (nothing else is trusted more than usual); the
   Firefox profile gets the CA imported into its own certificate store (needs `certutil`);
 - no QUIC/HTTP/3, which would bypass the proxy.
+
+`--print` prints the command instead. Firefox reads the proxy settings from its profile, so for
+Firefox the profile is written first (and kept), and the printed command uses it.
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ import hashlib
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+from .procs import OWN_GROUP
+from .procs import stop_process
 
 CHROMIUM_NAMES = (
     "chromium",
@@ -159,18 +170,80 @@ def shell_command(command: Sequence[str]) -> str:
     return shlex.join(command)
 
 
+def proxy_listening(proxy: str, timeout: float = 0.5) -> bool:
+    host, _, port = proxy.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def chromium_socket_dir(profile: Path) -> Path | None:
+    """The $TMPDIR/org.chromium.Chromium.XXXXXX directory of a profile's SingletonSocket, which
+    Chromium leaves behind when it is stopped (the profile's link to it stays too)."""
+    try:
+        target = Path(os.readlink(profile / "SingletonSocket")).parent
+    except OSError:
+        return None
+    if target.name.startswith("org.chromium.Chromium.") and target.parent == Path(
+        tempfile.gettempdir()
+    ):
+        return target
+    return None
+
+
+def remove_profile(profile: Path) -> None:
+    """Delete a throwaway profile, once its browser has exited, with Chromium's socket dir."""
+    socket_dir = chromium_socket_dir(profile)
+    if socket_dir is not None:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def run_browser(command: list[str]) -> int:
+    """Run the browser until it exits, or until a signal (Ctrl-C, SIGTERM, SIGHUP) asks us to
+    stop: then stop it, with its helper processes. Its exit status, or 0 when we stopped it."""
+    stopping: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, lambda signum, _: stopping.append(signum))
+    proc = None
+    try:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, **OWN_GROUP)
+        while not stopping:
+            try:
+                return proc.wait(0.2)
+            except subprocess.TimeoutExpired:
+                continue
+        return 0
+    finally:
+        stop_process(proc)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cors_addon browser",
         description="Start a browser wired to the running cors_addon proxy.",
+        epilog="Without --profile the browser gets a throwaway profile, deleted when it exits."
+        " With --print the command is printed instead; for Firefox the profile it needs (the"
+        " proxy settings, mitmproxy's CA) is written first, and kept.",
     )
     parser.add_argument("url", nargs="?", default=None, help="page to open")
     parser.add_argument("--proxy", default="127.0.0.1:8080", help="proxy host:port")
     parser.add_argument("--confdir", default="~/.mitmproxy", help="mitmproxy's confdir (CA)")
     parser.add_argument("--firefox", action="store_true", help="start Firefox instead")
     parser.add_argument("--binary", help="browser executable to use")
-    parser.add_argument("--profile", help="profile directory (default: a fresh temporary one)")
-    parser.add_argument("--headless", action="store_true", help="no window (Chromium)")
+    parser.add_argument("--profile", help="profile directory to use and keep")
+    parser.add_argument("--headless", action="store_true", help="no window")
     parser.add_argument(
         "--print",
         action="store_true",
@@ -188,29 +261,57 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if not proxy_listening(args.proxy):
+        print(
+            f"warning: nothing listens on {args.proxy}: start the proxy first"
+            " (python -m cors_addon), or name it with --proxy HOST:PORT. Until then the"
+            " browser loads no page.",
+            file=sys.stderr,
+        )
+    throwaway: str | None = None  # deleted when the browser exits
     if args.profile:
-        profile = args.profile
-    elif args.dry_run:
-        profile = os.path.join(tempfile.gettempdir(), f"cors-addon-{kind}-PROFILE")
+        profile = os.path.abspath(os.path.expanduser(args.profile))
+        os.makedirs(profile, exist_ok=True)
+    elif args.dry_run and kind == "chromium":
+        profile = os.path.join(tempfile.gettempdir(), "cors-addon-chromium-PROFILE")
+    elif args.dry_run:  # the printed command needs the profile's proxy settings: keep it
+        profile = tempfile.mkdtemp(prefix="cors-addon-firefox-")
     else:
-        profile = tempfile.mkdtemp(prefix=f"cors-addon-{kind}-")
-    ca = ca_path(args.confdir)
-    if kind == "chromium":
-        pin = spki_pin(ca.read_bytes()) if ca.exists() else None
-        if pin is None:
-            print(
-                f"note: {ca} does not exist yet (start the proxy once): HTTPS sites will"
-                " show certificate errors.",
-                file=sys.stderr,
-            )
-        command = [binary, *chromium_args(args.proxy, profile, pin, args.headless, url=args.url)]
-    else:
-        note = None if args.dry_run else write_firefox_profile(profile, args.proxy, ca)
-        if note:
-            print(f"note: {note}", file=sys.stderr)
-        command = [binary, "-profile", profile, "-no-remote", *([args.url] if args.url else [])]
-    if args.dry_run:
-        print(shell_command(command))
-        return 0
-    print(f"Starting {kind} through {args.proxy} with profile {profile}", file=sys.stderr)
-    return subprocess.call(command)
+        profile = throwaway = tempfile.mkdtemp(prefix=f"cors-addon-{kind}-")
+    try:
+        ca = ca_path(args.confdir)
+        if kind == "chromium":
+            pin = spki_pin(ca.read_bytes()) if ca.exists() else None
+            if pin is None:
+                print(
+                    f"note: {ca} does not exist yet (start the proxy once): HTTPS sites will"
+                    " show certificate errors.",
+                    file=sys.stderr,
+                )
+            command = [
+                binary,
+                *chromium_args(args.proxy, profile, pin, args.headless, url=args.url),
+            ]
+        else:
+            note = write_firefox_profile(profile, args.proxy, ca)
+            if note:
+                print(f"note: {note}", file=sys.stderr)
+            command = [binary, "-profile", profile, "-no-remote"]
+            if args.headless:
+                command.append("-headless")
+            if args.url:
+                command.append(args.url)
+        if args.dry_run:
+            if kind == "firefox":
+                print(
+                    f"note: wrote the profile {profile} (proxy settings in user.js); delete it"
+                    " when you are done.",
+                    file=sys.stderr,
+                )
+            print(shell_command(command))
+            return 0
+        print(f"Starting {kind} through {args.proxy} with profile {profile}", file=sys.stderr)
+        return run_browser(command)
+    finally:
+        if throwaway is not None:
+            remove_profile(Path(throwaway))

@@ -4,5 +4,6 @@ The cors_addon package must be installed in the interpreter that runs mitmproxy.
 """
 
 from cors_addon.addon import CorsAddon
+from cors_addon.startup import Startup
 
-addons = [CorsAddon()]
+addons = [CorsAddon(), Startup()]

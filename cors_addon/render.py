@@ -9,10 +9,13 @@ from .engine import Reason
 from .engine import describe_reason
 from .events import Event
 
-MARK_BLOCKED = ":no_entry:"
-MARK_PREFLIGHT = ":airplane:"
-MARK_ALLOWED = ":white_check_mark:"
-MARK_REWRITTEN = ":adhesive_bandage:"
+# Flow markers, as mitmproxy names them (mitmproxy.utils.emoji): mitmweb and the console show
+# the character. These four are text symbols (Dingbats), so they differ even without an emoji
+# font: DejaVu Sans, the usual Linux fallback, has all of them (the colour emoji did not).
+MARK_BLOCKED = ":heavy_multiplication_x:"  # ✖ U+2716
+MARK_PREFLIGHT = ":airplane:"  # ✈ U+2708
+MARK_ALLOWED = ":heavy_check_mark:"  # ✔ U+2714
+MARK_REWRITTEN = ":pencil2:"  # ✏ U+270F
 
 _RESET = "\x1b[0m"
 _STYLE = {
@@ -103,17 +106,41 @@ def terminal_line(event: Event, color: bool = False) -> str:
     return f"{head} -> {tail}"
 
 
-def comment(event: Event) -> str:
-    """The flow comment: a short explanation, shown in mitmweb's Comment tab."""
-    lines: list[str] = []
+def _path(url: str, limit: int = 80) -> str:
+    """The path and query of a URL (mitmweb shows the host in its own column)."""
+    rest = url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return path if len(path) <= limit else path[: limit - 3] + "..."
+
+
+def headline(event: Event) -> str:
+    """The first line of the comment, all that mitmweb's Comment column shows: the verdict
+    first, then the error code and which request it is."""
     kind = event["type"]
     p = event["preflight"]
-    if event["verdict"] == "not-cors":
-        return f"CORS: not a CORS request ({event['mode']}, origin {event['origin']})"
-    if kind in ("preflight", "orphan"):
-        lines.append(f"CORS preflight for {p['method']} from {event['origin']}")
+    where = f"{_path(event['url'])} from {event['origin']}"
+    if kind == "preflight":
+        what = f"preflight for {p['method']} {where}"
+    elif kind == "orphan":
+        what = f"preflight for {p['method']} {where}, no request followed"
     else:
-        lines.append(f"CORS {event['method']} from {event['origin']}")
+        what = f"{event['method']} {where}"
+    verdict = event["verdict"]
+    if verdict == "not-cors":
+        return f"NOT CORS ({event['mode']}): {what}"
+    error = event["error"]
+    code = f" {error['code']}" if error is not None else ""
+    return f"{verdict.upper()}{code}: {what}"
+
+
+def comment(event: Event) -> str:
+    """The flow comment: the headline, then why it was preflighted, the browser's message, the
+    fix, warnings and the rule; mitmweb shows it in the Comment column and tab."""
+    lines = [headline(event)]
+    if event["verdict"] == "not-cors":
+        return lines[0]
+    kind = event["type"]
+    p = event["preflight"]
     if p["needed"]:
         lines.append("Preflighted because: " + reasons_text(event, "; "))
         if kind == "request":
@@ -127,11 +154,9 @@ def comment(event: Event) -> str:
                 )
     error = event["error"]
     if error is not None:
-        lines.append(f"{event['verdict'].upper()}: {error['code']} (Firefox: {error['firefox']})")
         lines.append(error["message"])
         lines.append("Fix: " + error["fix"])
-    else:
-        lines.append(event["verdict"].upper())
+        lines.append(f"Firefox: {error['firefox']}")
     for w in event["warnings"]:
         lines.append(f"! {w['code']}: {w['message']}")
     if event["rule"] is not None:

@@ -37,6 +37,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..launcher import remove_profile
+from ..procs import OWN_GROUP
+from ..procs import POLL
+from ..procs import stop_process
 from .servers import EXPECTED_ERRORS
 from .servers import Page
 from .servers import Server
@@ -111,7 +115,12 @@ def choose_rules(explicit: str | None, page_port: int, api_port: int, workdir: P
 
 
 def port_free(port: int) -> bool:
+    """Can a server listen on this loopback port? Bound as mitmproxy and the demo's servers
+    bind (SO_REUSEADDR on POSIX): connections in TIME_WAIT from a proxy that just stopped do
+    not make a port look taken, a program listening on it does."""
     with socket.socket() as s:
+        if os.name != "nt":  # Windows' SO_REUSEADDR would share a port someone listens on
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError:
@@ -127,40 +136,51 @@ def port_open(port: int) -> bool:
         return False
 
 
-# The proxy and the browser get their own process group, so that a Ctrl-C in the terminal
-# reaches only the demo, which then stops them in order (browser first: a proxy stopped under
-# open connections prints tracebacks).
-OWN_GROUP: dict[str, int] = {"process_group": 0} if os.name == "posix" else {}
-
-
-def stop_process(proc: subprocess.Popen[bytes] | None, grace: float = 3.0) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(grace)
+# The proxy and the browser get their own process group (procs.OWN_GROUP), so that a Ctrl-C in
+# the terminal reaches only the demo, which then stops them in order (browser first: a proxy
+# stopped under open connections prints tracebacks), each with its whole group.
 
 
 class Demo:
+    """Starting and stopping. A signal only sets `stopping` (a plain attribute: a handler that
+    took a lock could wait forever on one the interrupted main thread holds); every wait polls
+    it, so a Ctrl-C at any moment ends the demo within a fraction of a second, cleanly."""
+
     def __init__(self, args: argparse.Namespace, proxy_args: list[str]) -> None:
         self.args = args
         self.proxy_args = proxy_args
-        self.workdir = Path(tempfile.mkdtemp(prefix="cors-addon-demo-"))
         self.page_origin = f"http://{HOST}:{args.page_port}"
         self.api_origin = f"http://{HOST}:{args.api_port}"
         self.proxy_addr = f"{HOST}:{args.proxy_port}"
-        self.rules = choose_rules(args.rules, args.page_port, args.api_port, self.workdir)
-        self.log = Path(args.log).resolve() if args.log else self.workdir / "events.jsonl"
+        self.workdir: Path | None = None
+        self.rules = Path()
+        self.log = Path()
         self.servers: list[Server] = []
         self.proxy: subprocess.Popen[bytes] | None = None
         self.browser: subprocess.Popen[bytes] | None = None
-        self.stop = threading.Event()
+        self.stopping = False
+
+    def stop(self, *_: object) -> None:
+        """The signal handler."""
+        self.stopping = True
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep, in steps; False when asked to stop."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            time.sleep(min(POLL, left))
+        return False
 
     # -- starting ------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="cors-addon-demo-"))
+        args = self.args
+        self.rules = choose_rules(args.rules, args.page_port, args.api_port, self.workdir)
+        self.log = Path(args.log).resolve() if args.log else self.workdir / "events.jsonl"
 
     def start_servers(self) -> str | None:
         """None, or the error to print."""
@@ -202,13 +222,14 @@ class Demo:
         ]  # fmt: skip
         self.proxy = subprocess.Popen(command, stdin=subprocess.DEVNULL, **OWN_GROUP)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.stop.is_set():
+        while time.monotonic() < deadline:
             code = self.proxy.poll()
             if code is not None:
                 return f"The proxy stopped at start-up (exit status {code}); see its message above."
             if port_open(port):
                 return None
-            time.sleep(0.05)
+            if not self.pause(POLL):
+                return None  # interrupted: nothing to report
         return f"The proxy did not open {HOST}:{port} within {timeout:g} s."
 
     def start_browser(self) -> None:
@@ -217,6 +238,7 @@ class Demo:
         from ..launcher import find_browser
         from ..launcher import spki_pin
 
+        assert self.workdir is not None
         url = self.page_origin + "/"
         binary = self.args.binary or find_browser("chromium")
         if binary is None:
@@ -226,7 +248,8 @@ class Demo:
         ca = ca_path(self.args.confdir)
         deadline = time.monotonic() + 10
         while not ca.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            if not self.pause(POLL):
+                return
         pin = spki_pin(ca.read_bytes()) if ca.exists() else None
         profile = self.workdir / "browser-profile"
         headless = self.args.headless
@@ -264,14 +287,18 @@ class Demo:
     # -- running -------------------------------------------------------------------------
 
     def run(self) -> int:
+        """0 when stopped by a signal, 1 when the proxy died, 2 when it could not start."""
+        self.prepare()
         error = self.start_servers() or self.start_proxy()
+        if self.stopping:
+            return 0
         if error:
             print(f"{PROG}: {error}", file=sys.stderr, flush=True)
             return 2 if self.proxy is None or self.proxy.poll() is None else 1
         self.banner()
         if not self.args.no_browser:
             self.start_browser()
-        while not self.stop.wait(0.25):
+        while self.pause(0.25):
             code = self.proxy.poll() if self.proxy is not None else None
             if code is not None:
                 print(f"{PROG}: the proxy stopped (exit status {code}).", file=sys.stderr)
@@ -280,42 +307,36 @@ class Demo:
 
     def close(self) -> None:
         """Browser first, then the proxy, then the servers and the temporary files."""
-        socket_dir = _singleton_socket_dir(self.workdir / "browser-profile")
         stop_process(self.browser)
         stop_process(self.proxy)
         for server in self.servers:
             server.shutdown()
             server.server_close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        if socket_dir is not None:
-            shutil.rmtree(socket_dir, ignore_errors=True)
+        if self.workdir is not None:
+            remove_profile(self.workdir / "browser-profile")  # with Chromium's socket dir
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _singleton_socket_dir(profile: Path) -> Path | None:
-    """The /tmp/org.chromium.Chromium.* dir Chromium leaves behind for its SingletonSocket."""
-    try:
-        target = Path(os.readlink(profile / "SingletonSocket")).parent
-    except OSError:
-        return None
-    if target.name.startswith("org.chromium.Chromium.") and target.parent == Path(
-        tempfile.gettempdir()
-    ):
-        return target
-    return None
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # called as a script: python -m cors_addon demo ...
         argv = sys.argv[2:] if sys.argv[1:2] == ["demo"] else sys.argv[1:]
     args, proxy_args = parse_args(argv)
-    demo = Demo(args, proxy_args)
+    demo = Demo(args, proxy_args)  # creates nothing yet
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: demo.stop.set())
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, demo.stop)
     try:
         return demo.run()
     finally:
+        if demo.stopping:
+            with contextlib.suppress(OSError):  # the terminal may be gone
+                say("Stopping the demo.")
         demo.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

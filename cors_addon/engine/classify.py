@@ -237,11 +237,16 @@ def _infer_mode(req: WireRequest, origin: str | None, is_preflight: bool) -> str
 
 
 def _kind(headers: Headers) -> str:
+    """What Chromium's console calls the initiator, as far as the wire shows it: the
+    Sec-Fetch-Dest of an element; an XHR by its X-Requested-With: XMLHttpRequest, or, on its
+    preflight, by that header's name in Access-Control-Request-Headers; else fetch."""
     dest = headers.get("sec-fetch-dest")
     if dest is not None and dest != "empty":
         return _KIND_BY_DEST.get(dest, "fetch")
     xrw = headers.get("x-requested-with")
     if xrw is not None and xrw.lower() == "xmlhttprequest":
+        return "XMLHttpRequest"
+    if "x-requested-with" in parse_header_list(headers.get("access-control-request-headers")):
         return "XMLHttpRequest"
     return "fetch"
 

@@ -44,15 +44,18 @@ async def test_explain(cors):
     text = cors.addon.explain([p, a, plain])
     blocks = text.split("\n\n")
     assert len(blocks) == 3
-    assert blocks[0].startswith("CORS preflight for PUT from http://app.test")
-    assert "BLOCKED: MethodDisallowedByPreflightResponse (Firefox: CORSMethodNotFound)" in blocks[0]
+    assert blocks[0].startswith(
+        "BLOCKED MethodDisallowedByPreflightResponse: preflight for PUT /v1/items from"
+        " http://app.test\n"
+    )
+    assert "\nFirefox: CORSMethodNotFound\n" in blocks[0]
     assert (
         "Console: Access to fetch at 'http://api.test/v1/items' from origin 'http://app.test'"
         " has been blocked by CORS policy: "
     ) in blocks[0]
     assert "Mode cors, credentials unknown, status 204, judged as chromium" in blocks[0]
     assert "Access-Control-Request-Headers: x-api-key" in blocks[0]
-    assert blocks[1].startswith("CORS GET from http://app.test\nALLOWED")
+    assert blocks[1].startswith("ALLOWED: GET /v1/items from http://app.test\n")
     assert blocks[2] == f"{plain.id}: no CORS event (no Origin header, or filtered out)"
     assert cors.addon.explain([]) == ""
 
@@ -65,7 +68,7 @@ async def test_explain_through_the_command_manager(cors):
     cors.run(p, response(204, grant()))
     v.add([p])
     text = cors.tctx.master.commands.execute("cors.explain @all")
-    assert text.startswith("CORS preflight for PUT")
+    assert text.startswith("ALLOWED: preflight for PUT /v1/items from")
     assert cors.tctx.master.commands.execute("cors.explain @marked") == text
 
 

@@ -43,7 +43,7 @@ async def test_allowed_preflight(cors, caplog):
     assert event["ms"] == pytest.approx(10.0)
     assert f.metadata["cors"] == event
     assert f.marked == render.MARK_PREFLIGHT
-    assert f.comment.startswith("CORS preflight for PUT from http://app.test")
+    assert f.comment.startswith("ALLOWED: preflight for PUT /v1/items from http://app.test\n")
     assert "Preflighted because: method PUT; header x-api-key" in f.comment
     [line] = cors_lines(caplog)
     assert line.levelno == logging.INFO
@@ -61,7 +61,7 @@ async def test_blocked_preflight(cors, caplog):
     assert event["error"]["code"] == "MethodDisallowedByPreflightResponse"
     assert event["error"]["firefox"] == "CORSMethodNotFound"
     assert f.marked == render.MARK_BLOCKED
-    assert "BLOCKED: MethodDisallowedByPreflightResponse" in f.comment
+    assert f.comment.startswith("BLOCKED MethodDisallowedByPreflightResponse: preflight for PUT")
     assert "Fix: " in f.comment
     [line] = cors_lines(caplog)
     assert line.levelno == logging.WARNING
@@ -80,7 +80,10 @@ async def test_allowed_and_blocked_requests(cors, caplog):
     bad = fetch("GET", extra=())
     cors.run(bad, response(200))
     assert ok.metadata["cors"]["verdict"] == "allowed" and ok.marked == render.MARK_ALLOWED
-    assert ok.comment.splitlines()[:2] == ["CORS GET from http://app.test", "ALLOWED"]
+    assert ok.comment.splitlines()[0] == "ALLOWED: GET /v1/items from http://app.test"
+    assert bad.comment.splitlines()[0] == (
+        "BLOCKED MissingAllowOriginHeader: GET /v1/items from http://app.test"
+    )
     assert bad.metadata["cors"]["verdict"] == "blocked"
     assert bad.metadata["cors"]["error"]["code"] == "MissingAllowOriginHeader"
     assert bad.marked == render.MARK_BLOCKED
@@ -119,7 +122,7 @@ async def test_not_cors(cors, caplog, kwargs, mode):
     assert event["verdict"] == "not-cors" and event["error"] is None
     assert event["mode"] == (mode or "websocket")
     assert f.metadata["cors"] == event
-    assert f.comment.startswith("CORS: not a CORS request")
+    assert f.comment == f"NOT CORS ({event['mode']}): POST {f.request.path} from http://app.test"
     assert f.marked == ""  # not-cors flows are not marked
     assert cors_lines(caplog) == []  # nor printed
 

@@ -83,8 +83,8 @@ ORPHAN_GRACE = 1.0  # the addon's 0.25 s tick, writing, slack
 BLOCKED_BY = "has been blocked by CORS policy: "
 # Chromium's console names the API ("Access to fetch at" / "Access to XMLHttpRequest at") and
 # adds API-specific hints. A proxy cannot see which API made a request (unless the page sends
-# X-Requested-With: XMLHttpRequest), so the addon writes the fetch sentence; for other XHR
-# requests we compare modulo the kind word and these two hints.
+# X-Requested-With: XMLHttpRequest, which its preflight announces), so the addon writes the
+# fetch sentence; for other XHR requests we compare modulo the kind word and these two hints.
 FETCH_ONLY_HINT = " Have the server send the header with a valid value."
 XHR_ONLY_HINT = (
     " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the"
@@ -325,9 +325,14 @@ def match_events(obs: Observation) -> None:
 
 
 def console_matches(event_text: str, chromium: str, scenario: Scenario, u: Unit) -> bool:
-    """Exact for fetch, and for an XHR request that carries X-Requested-With: XMLHttpRequest (a
-    preflight never does: only the header's name is in its ACRH); else `same_console`."""
-    if scenario.request.api != "xhr" or u.seen.header("X-Requested-With") == "XMLHttpRequest":
+    """Exact for fetch, and for an XHR that shows itself on the wire: its request carries
+    X-Requested-With: XMLHttpRequest, or its preflight names x-requested-with in ACRH (the wire
+    shows no other sign of an XHR); else `same_console`."""
+    if (
+        scenario.request.api != "xhr"
+        or u.seen.header("X-Requested-With") == "XMLHttpRequest"
+        or "x-requested-with" in (u.seen.acrh or "").lower()
+    ):
         return event_text == chromium
     return same_console(event_text, chromium)
 

@@ -11,7 +11,9 @@ demo rules switched on (hot reload) and every call must succeed, each fix named 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from harness import BrowserEnv
 from harness import Proxy
 from harness import find_chromium
 
+from cors_addon import demo as demo_module
 from cors_addon.demo import EXPECTED_ERRORS
 from cors_addon.demo.servers import static_text
 from cors_addon.rules import load_rules
@@ -58,10 +61,19 @@ RUN_ALL = (
 )
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port not handed out before in this module (the kernel may give a port
+    out again once its probe socket is closed, and a demo needs three different ones)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
 
 
 def with_ports(text: str, page_port: int, api_port: int) -> str:
@@ -285,3 +297,64 @@ def test_demo_refuses_a_taken_port(which: str) -> None:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done
     assert f"127.0.0.1:{ports[which]}" in done.stderr and which in done.stderr, done.stderr
+
+
+def time_wait_on(port: int) -> None:
+    """Leave a connection to 127.0.0.1:port in TIME_WAIT, as a proxy that just stopped does:
+    the server's side closes first."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        client = socket.create_connection(("127.0.0.1", port))
+        server, _ = listener.accept()
+        server.close()  # the active close: this side goes to TIME_WAIT
+        client.recv(1)
+        client.close()
+    states = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    assert any(
+        int(f[1].split(":")[1], 16) == port and f[3] == "06" for f in (s.split() for s in states)
+    ), "no TIME_WAIT connection on the port"
+
+
+def test_port_in_time_wait_is_free() -> None:
+    port = free_port()
+    time_wait_on(port)
+    # what the demo did: a bind without SO_REUSEADDR fails
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))
+    assert demo_module.port_free(port)
+    with socket.socket() as taken:  # a port someone listens on is still taken
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert not demo_module.port_free(taken.getsockname()[1])
+
+
+def test_demo_starts_right_after_a_proxy_stopped(tmp_path: Path) -> None:
+    """README's order: the proxy ran on 8080 and was stopped, then the demo starts on 8080."""
+    proxy_port, page_port, api_port = free_port(), free_port(), free_port()
+    time_wait_on(proxy_port)
+    argv = [
+        sys.executable, "-m", "cors_addon", "demo", "--no-browser",
+        "--proxy-port", str(proxy_port), "--page-port", str(page_port),
+        "--api-port", str(api_port), "--confdir", str(tmp_path / "confdir"),
+    ]  # fmt: skip
+    out_path = tmp_path / "demo.out"
+    with open(out_path, "w") as out:
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            if "Ctrl-C stops everything." in out_path.read_text():
+                break
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    out = out_path.read_text()
+    assert proc.returncode == 0, (out, err)
+    assert "the port is taken" not in err and "Ctrl-C stops everything." in out, (out, err)
+    assert f"HTTP(S) proxy listening at 127.0.0.1:{proxy_port}" in out

@@ -21,10 +21,11 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from harness import Proxy
 from harness import Resp
 from harness import fetch_script
 from harness import find_chromium
+from harness import launched_chromium
 from harness import run_case
 from harness import sequence_script
 
@@ -48,7 +50,6 @@ PAGE = (
     b'<link rel="icon" href="data:,"></head><body></body></html>'
 )
 LOOPBACK_FLAG = "--proxy-bypass-list=<-loopback>"
-_DEVTOOLS_RE = re.compile(r"DevTools listening on (ws://\S+)")
 SEEN_SCRIPT = """\
 from mitmproxy import http
 
@@ -66,56 +67,6 @@ addons = [Seen()]
 
 
 # -- a Chromium with exactly the launcher's switches ---------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def launched_chromium(args: list[str], workdir: Path) -> AsyncIterator[CDPClient]:
-    """Start `chromium <args>` (args from launcher.chromium_args), connect over CDP, and stop it
-    afterwards: SIGTERM by PID, SIGKILL of its own process group, profile and socket dir gone."""
-    binary = find_chromium()
-    assert binary is not None
-    workdir.mkdir(parents=True, exist_ok=True)
-    stderr_path = workdir / "chromium.stderr"
-    with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            [binary, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-    profile = Path(next(a for a in args if a.startswith("--user-data-dir=")).split("=", 1)[1])
-    cdp = None
-    try:
-        deadline = time.monotonic() + 20
-        ws_url = None
-        while ws_url is None:
-            if m := _DEVTOOLS_RE.search(stderr_path.read_text(errors="replace")):
-                ws_url = m.group(1)
-            elif proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Chromium did not start: {stderr_path.read_text()[-2000:]}")
-            else:
-                await asyncio.sleep(0.02)
-        cdp = await CDPClient.connect(ws_url)
-        yield cdp
-    finally:
-        if cdp is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(cdp.close(), 5)
-        socket_dir = None
-        with contextlib.suppress(OSError):
-            socket_dir = Path(os.readlink(profile / "SingletonSocket")).parent
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                await asyncio.to_thread(proc.wait, 3)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            await asyncio.to_thread(proc.wait, 3)
-        shutil.rmtree(profile, ignore_errors=True)
-        if socket_dir is not None and socket_dir.name.startswith("org.chromium.Chromium."):
-            shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -309,16 +260,208 @@ def test_print_without_a_ca(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert argv[-1] == "about:blank"
 
 
-def test_print_firefox_command(capsys: pytest.CaptureFixture[str]) -> None:
+def test_print_firefox_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The proxy settings live in the profile: --print writes it and prints a command that
+    uses it, so that the printed line works when pasted."""
     url = "http://127.0.0.1:5170/"
     code = launcher.main(
-        ["--print", "--firefox", "--binary", "/bin/true", "--proxy", "127.0.0.1:8181", url]
-    )
+        [
+            "--print", "--firefox", "--binary", "/bin/true", "--proxy", "127.0.0.1:8181",
+            "--confdir", str(tmp_path), url,
+        ]
+    )  # fmt: skip
     assert code == 0
-    argv = shlex.split(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    argv = shlex.split(out)
     assert argv[0] == "/bin/true" and argv[1] == "-profile"
-    assert argv[2].endswith("cors-addon-firefox-PROFILE") and not os.path.exists(argv[2])
-    assert argv[3:] == ["-no-remote", url]
+    profile = Path(argv[2])
+    try:
+        assert profile.name.startswith("cors-addon-firefox-")
+        assert (profile / "user.js").read_text() == EXPECTED_USER_JS
+        assert argv[3:] == ["-no-remote", url]
+        assert f"wrote the profile {profile}" in err and "delete it when you are done" in err
+        assert "no mitmproxy CA yet" in err  # the empty confdir has none
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_print_firefox_command_into_a_given_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "new" / "ff"
+    done = browser_cli(
+        "--print", "--firefox", "--binary", "/bin/true", "--headless",
+        "--proxy", "127.0.0.1:8181", "--profile", str(profile), "--confdir", str(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    assert shlex.split(done.stdout) == [
+        "/bin/true", "-profile", str(profile), "-no-remote", "-headless",
+    ]  # fmt: skip
+    assert (profile / "user.js").read_text() == EXPECTED_USER_JS
+
+
+def test_pasted_firefox_command_goes_through_the_proxy(setup: Setup, tmp_path: Path) -> None:
+    """The printed command, pasted into a shell as it is: a real Firefox ESR then loads a page
+    on 127.0.0.1 through the proxy (loopback included), with mitmproxy's CA in its profile."""
+    firefox = launcher.find_browser("firefox")
+    if firefox is None:
+        pytest.skip("no Firefox ESR (Debian's firefox-esr)")
+    page = f"{setup.pages.origin}/p/firefox-printed"
+    done = browser_cli(
+        "--print", "--firefox", "--headless", "--proxy", setup.addr,
+        "--confdir", str(setup.proxy.confdir), page,
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    line = done.stdout.strip()
+    profile = Path(shlex.split(line)[2])
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "MOZ_CRASHREPORTER_DISABLE": "1",
+        "MOZ_REMOTE_SETTINGS_DEVTOOLS": "1",
+        "MOZ_DISABLE_NONLOCAL_CONNECTIONS": "1",
+    }
+    proc = subprocess.Popen(
+        ["sh", "-c", f"exec {line}"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while page not in setup.seen() and time.monotonic() < deadline:
+            assert proc.poll() is None, "Firefox exited"
+            time.sleep(0.2)
+        assert page in setup.seen(), setup.seen()[-20:]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+FAKE_BROWSER = """\
+#!/bin/sh
+# records where its profile is, writes into it, and exits 3
+for a in "$@"; do
+    case "$a" in --user-data-dir=*) dir="${a#--user-data-dir=}" ;; esac
+done
+[ -n "$dir" ] || dir="$2"  # firefox: -profile DIR
+echo "$dir" > "$RECORD"
+echo "$TMPDIR" >> "$RECORD"
+echo x > "$dir/written" && echo x > "$TMPDIR/browser-temp"
+exit 3
+"""
+
+
+@pytest.mark.parametrize("kind", ["chromium", "firefox"])
+def test_throwaway_profile_is_deleted_when_the_browser_exits(tmp_path: Path, kind: str) -> None:
+    fake = tmp_path / "fake-browser"
+    fake.write_text(FAKE_BROWSER)
+    fake.chmod(0o755)
+    record = tmp_path / "record"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "cors_addon", "browser", "--binary", str(fake),
+         "--confdir", str(tmp_path), *(["--firefox"] if kind == "firefox" else [])],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "RECORD": str(record), "TMPDIR": str(tmp)},
+    )  # fmt: skip
+    assert done.returncode == 3, done  # the browser's exit status
+    profile, _ = record.read_text().splitlines()
+    assert Path(profile).parent == tmp and Path(profile).name.startswith(f"cors-addon-{kind}-")
+    assert [p.name for p in tmp.iterdir()] == ["browser-temp"], "the profile was left behind"
+
+
+def test_a_given_profile_is_kept(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-browser"
+    fake.write_text(FAKE_BROWSER)
+    fake.chmod(0o755)
+    profile = tmp_path / "mine"
+    done = subprocess.run(
+        [sys.executable, "-m", "cors_addon", "browser", "--binary", str(fake),
+         "--confdir", str(tmp_path), "--profile", str(profile)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "RECORD": str(tmp_path / "record"), "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 3, done
+    assert (profile / "written").exists()
+
+
+def test_throwaway_profile_is_deleted_on_ctrl_c(setup: Setup, short_tmp: Path) -> None:
+    """A real Chromium, stopped the way a user stops the launcher: Ctrl-C in its terminal.
+    Its SingletonSocket directory (in TMPDIR) goes too."""
+    tmp = short_tmp
+    token = f"cors-launcher-{os.getpid()}-{time.monotonic_ns()}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cors_addon", "browser", "--headless", "--proxy", setup.addr,
+         "--confdir", str(setup.proxy.confdir), f"{setup.pages.origin}/p/ctrl-c"],
+        env={**os.environ, "TMPDIR": str(tmp), "CORS_LAUNCHER_TOKEN": token},
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp.glob("cors-addon-chromium-*/SingletonSocket")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][
+                -5000:
+            ]
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, (out, err)
+    assert "Traceback" not in err, err
+    assert list(tmp.iterdir()) == [], "the throwaway profile was left behind"
+    assert not processes_with("CORS_LAUNCHER_TOKEN", token)
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A TMPDIR with a short path: Chromium's $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket
+    must fit in a socket address (108 bytes), which pytest's tmp_path may exceed."""
+    path = Path(tempfile.mkdtemp(prefix="cors-t-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def processes_with(name: str, value: str) -> list[int]:
+    needle = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if needle in (entry / "environ").read_bytes().split(b"\0") and (
+                    "\nState:\tZ" not in (entry / "status").read_text()
+                ):
+                    found.append(int(entry.name))
+    return found
+
+
+def test_warns_when_nothing_listens_on_the_proxy(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: nothing accepts there
+        done = browser_cli(
+            "--print", "--binary", "/bin/true", "--proxy", f"127.0.0.1:{port}",
+            "--confdir", str(tmp_path),
+        )  # fmt: skip
+    assert done.returncode == 0
+    assert (
+        f"warning: nothing listens on 127.0.0.1:{port}: start the proxy first"
+        " (python -m cors_addon), or name it with --proxy HOST:PORT." in done.stderr
+    ), done.stderr
 
 
 def test_no_browser_found(

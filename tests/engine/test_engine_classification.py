@@ -239,6 +239,23 @@ def test_kind(headers, kind):
     assert classify(cors_req("GET", *headers)).kind == kind
 
 
+# A preflight carries no X-Requested-With, only its name in Access-Control-Request-Headers.
+PREFLIGHT_KIND_CASES = [
+    ("x-requested-with", "XMLHttpRequest"),
+    ("content-type,x-requested-with", "XMLHttpRequest"),
+    ("X-Requested-With, X-Api-Key", "XMLHttpRequest"),
+    ("x-api-key", "fetch"),
+    ("x-requested-with-not", "fetch"),
+    (None, "fetch"),
+]
+
+
+@pytest.mark.parametrize(("acrh", "kind"), PREFLIGHT_KIND_CASES)
+def test_kind_of_a_preflight(acrh, kind):
+    c = classify(preflight_req("PUT", acrh))
+    assert c.is_preflight and c.kind == kind
+
+
 # Section 5 of the brief: same-origin, no-cors, navigate and websocket requests are not CORS.
 NOT_CORS_CASES = [
     ("same-origin", cors_req("GET", url="https://app.example/x"), "same-origin"),

@@ -279,6 +279,18 @@ def test_console_of_preflights(request, announced, status, fields, credentials, 
     assert v.error.console == LEAD + detail
 
 
+def test_console_of_an_xhr_preflight():
+    """An XHR that sets X-Requested-With announces it in its preflight: Chromium's sentence
+    names XMLHttpRequest there too (scenario xhr-xrw-acah-missing in tests/browser)."""
+    pre = preflight_req("GET", "x-requested-with")
+    v = judge_preflight(pre, classify(pre), resp(204, EXACT))
+    assert v.error.code == "HeaderDisallowedByPreflightResponse"
+    assert v.error.console == XHR_LEAD + (
+        "Request header field x-requested-with is not allowed by Access-Control-Allow-Headers in"
+        " preflight response."
+    )
+
+
 def test_every_corserror_name_is_covered():
     covered = {case[0].split("-")[-1] for case in ACTUAL_CASES + PREFLIGHT_CASES}
     names = {spec.code for fid, spec in ERRORS.items() if fid != "network-error"}

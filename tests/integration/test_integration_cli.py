@@ -166,8 +166,8 @@ def test_web_ui(proxies, api):
         flows = json.load(page)
     [shown] = [f for f in flows if f["request"]["path"] == "/web"]
     assert shown["id"] == event["flow"]
-    assert "WildcardOriginNotAllowed" in shown["comment"]
-    assert shown["marked"] == "\u26d4"  # mitmweb renders the :no_entry: marker as its emoji
+    assert shown["comment"].startswith("BLOCKED WildcardOriginNotAllowed: GET /web from ")
+    assert shown["marked"] == "\u2716"  # mitmweb renders :heavy_multiplication_x: as ✖
     out = proxy.wait_stdout("listening at")
     assert f"HTTP(S) proxy listening at 127.0.0.1:{proxy.port}." in out
 

@@ -46,7 +46,7 @@ def test_dump_and_saved_flows_carry_the_addons_work(proxies, api, validate_event
     for fl, event in zip(flows, events, strict=True):
         assert fl.id == event["flow"]
         assert validate_event(fl.metadata["cors"]) == event
-        assert fl.comment.startswith("CORS ") and "Rule 'reflect'" in fl.comment
-        assert fl.marked == ":adhesive_bandage:"
+        assert fl.comment.startswith("ALLOWED: ") and "Rule 'reflect'" in fl.comment
+        assert fl.marked == ":pencil2:"  # rewritten by a rule
         assert fl.response.headers["access-control-allow-origin"] == PAGE
     assert flows[0].response.status_code == 204

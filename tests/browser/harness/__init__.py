@@ -13,6 +13,7 @@ from .engine_result import EngineResult
 from .env import BaseEnv
 from .firefox import find_firefox
 from .firefox_env import FirefoxEnv
+from .launched import launched_chromium
 from .proxy import GUARD_SCRIPT
 from .proxy import Proxy
 from .proxy import default_argv
@@ -57,6 +58,7 @@ __all__ = [
     "find_chromium",
     "find_firefox",
     "find_minibrowser",
+    "launched_chromium",
     "redirect",
     "run_case",
     "sequence_script",
