@@ -17,6 +17,7 @@ from .engine import Classification
 from .engine import CorsError
 from .engine import CorsWarning
 from .engine import Verdict
+from .engine.warnings import warning
 
 SCHEMA_VERSION = 1
 Event = dict[str, Any]
@@ -120,24 +121,11 @@ def orphan_event(preflight_event: Event, error: CorsError | None, window: float)
     if error is not None:
         event["verdict"] = "blocked"
         event["error"] = error.to_json()
-        cause = (
-            "The preflight passed only for a request without credentials, so the browser"
-            " most likely refused to send the actual request because it carries credentials."
-        )
     else:
         event["verdict"] = "unknown"
         event["error"] = None
-        cause = (
-            "The preflight passed, so no CORS rule stopped it: the page probably aborted the"
-            " request, or it reached the server by a path that bypasses the proxy."
-        )
-    event["warnings"] = [
-        *preflight_event["warnings"],
-        {
-            "code": "orphan-preflight",
-            "message": f"No actual request followed this preflight within {window:g} s. {cause}",
-        },
-    ]
+    note = warning("orphan-preflight", "credentials" if error is not None else None, window=window)
+    event["warnings"] = [*preflight_event["warnings"], note.to_json()]
     return event
 
 

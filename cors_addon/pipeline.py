@@ -26,6 +26,7 @@ from .engine import is_redirect
 from .engine import judge
 from .engine import location_url
 from .engine import profile_for
+from .engine.warnings import warning
 from .events import Event
 from .events import build_event
 from .events import orphan_event
@@ -87,20 +88,9 @@ class FlowState:
         )
 
 
-_UNEXPECTED = (
-    "The browser preflighted a request that needs none by the method and header rules as"
-    " sent: an XMLHttpRequest upload listener or a streamed body forces one, the browser's"
-    " network stack rewrote a header after the check (Range: Bytes=0-1 is sent as bytes=0-1),"
-    " or a header the proxy takes for the browser's was set by the page."
-)
 _FORCED = (
     "the browser preflighted it though no method or header needs one: an XMLHttpRequest"
     " upload listener or a streamed body"
-)
-_MISSING = (
-    "This request needs a preflight but none was seen and no cached preflight covers it: the"
-    " proxy missed it (another connection, HTTP/3), an extension added a header, or the"
-    " browser's rules differ (check cors_browser)."
 )
 
 
@@ -303,25 +293,17 @@ class Inspector:
             if credentials:
                 pairing.mark_credentials(state.profile, state.key, paired.flow)
             if not p.needed:
-                notes.append(CorsWarning("unexpected-preflight", _UNEXPECTED))
+                notes.append(warning("unexpected-preflight"))
             elif set(paired.announced) != set(p.headers):
                 notes.append(
-                    CorsWarning(
+                    warning(
                         "acrh-mismatch",
-                        "The preflight announced Access-Control-Request-Headers"
-                        f" '{','.join(paired.announced)}' but the request's headers predict"
-                        f" '{','.join(p.headers)}'.",
+                        announced=",".join(paired.announced),
+                        predicted=",".join(p.headers),
                     )
                 )
             if not paired.allowed:
-                notes.append(
-                    CorsWarning(
-                        "verdict-contradicted",
-                        f"The preflight (flow {paired.flow}) was judged blocked, yet the"
-                        " browser sent this request: it judged the preflight differently"
-                        " (check cors_browser).",
-                    )
-                )
+                notes.append(warning("verdict-contradicted", flow=paired.flow))
         elif p.needed:
             entry = pairing.cached(state.profile, state.key, p.headers, credentials, state.time)
             if entry is not None:
@@ -331,7 +313,7 @@ class Inspector:
                     "age": round(state.time - entry.stored_at, 3),
                 }
             else:
-                notes.append(CorsWarning("missing-preflight", _MISSING))
+                notes.append(warning("missing-preflight"))
         return tuple(notes), cache
 
     # -- orphans -------------------------------------------------------------------------

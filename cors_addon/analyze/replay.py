@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from mitmproxy import connection
 from mitmproxy import http
 
+from ..engine.warnings import warning
 from ..events import Event
 from ..pairing import DEFAULT_WINDOW
 from ..pipeline import Changes
@@ -27,19 +28,8 @@ from .exchange import Exchange
 UNSENT_SLACK = 10.0
 _MAX_FAILED = 1024
 
-_NOTES = {
-    "unanswered": (
-        "capture-no-response",
-        "The capture holds no response for this request (status 0, {error}). Browsers"
-        " record a CORS failure this way when they keep no response headers, so the exact"
-        " reason is unknown: capture through the proxy, or with a browser that keeps the"
-        " headers (current Chrome does), to see it.",
-    ),
-    "status-missing": (
-        "capture-status-missing",
-        "The capture has the response's headers but status 0; it was judged as a 200.",
-    ),
-}
+# What the reader had to assume about an entry (Exchange.note), as the warning it gets.
+_NOTES = {"unanswered": "capture-no-response", "status-missing": "capture-status-missing"}
 
 Emitted = tuple[Event, Exchange | None]  # the event, and the exchange it is about (not orphans)
 
@@ -97,8 +87,8 @@ class Replay:
             upstream=upstream,
         )
         if ex.note in _NOTES:
-            code, text = _NOTES[ex.note]
-            event["warnings"].append({"code": code, "message": text.format(error=ex.error)})
+            note = warning(_NOTES[ex.note], error=ex.error)
+            event["warnings"].append(note.to_json())
         if state.c.is_preflight and event["verdict"] == "blocked":
             self._remember_failure(state, ex.time)
         out.append((event, ex))
