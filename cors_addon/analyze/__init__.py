@@ -7,9 +7,10 @@ runs of a rules file.
 
 Modules: sources (open a capture, wire order), jsonstream (streaming JSON), har and flowfile
 (capture formats), exchange (one captured request/response), replay (the Inspector over a
-capture), report (terminal), html (HTML report), needs (least privilege from traffic),
+capture), report (terminal), needs (least privilege from traffic),
 serverfix (framework configurations), suggest (rules.toml), dryrun (a rules file's effect),
-progress (stderr bar), cli (the `analyze` command).
+progress (stderr bar), cli (the `analyze` command). The HTML report is
+cors_addon.htmlreport, shared with the live proxy's cors.report command.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..events import Event
-from .html import render_html
+from ..htmlreport import render_html
 from .replay import Replay
 from .sources import Capture
 from .sources import CaptureError

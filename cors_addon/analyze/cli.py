@@ -15,11 +15,11 @@ from typing import TextIO
 from ..engine import BROWSER_CHOICES
 from ..events import Event
 from ..events import dumps
+from ..htmlreport import HtmlReport
 from ..rules import RulesError
 from ..rules import RuleSet
 from ..rules import load_rules
 from .dryrun import DryRun
-from .html import HtmlReport
 from .needs import Needs
 from .progress import ProgressBar
 from .replay import Emitted

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
-from ..engine.origins import split_url
 from ..events import Event
 from ..render import reasons_text
+from ..summary import target_of
 from .needs import grant_key
 
 MAX_GROUPS = 500
@@ -26,12 +26,6 @@ _GREEN = "\x1b[32m"
 _YELLOW = "\x1b[33m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
-
-
-def target_of(url: str) -> tuple[str, str]:
-    """(host[:port] as shown, path without the query) of a URL."""
-    _, host, port, path = split_url(url)
-    return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from chromium_capture import start_chromium
 from chromium_capture import stop
 
 from cors_addon.analyze import render_html
-from cors_addon.analyze.html import TIMELINE_ROWS
+from cors_addon.htmlreport import TIMELINE_ROWS
 
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
 

@@ -22,9 +22,9 @@ from datetime import UTC
 from datetime import datetime
 from importlib import resources
 
-from ..events import Event
-from ..render import reasons_text
-from .report import target_of
+from .events import Event
+from .render import reasons_text
+from .summary import target_of
 
 TIMELINE_ROWS = 300
 BLOCKED_ITEMS = 100
@@ -234,7 +234,7 @@ class HtmlReport:
     # -- rendering ---------------------------------------------------------------------------
 
     def render(self) -> str:
-        template = resources.files("cors_addon").joinpath("analyze/report.html").read_text()
+        template = resources.files("cors_addon").joinpath("htmlreport.html").read_text()
         browsers = ", ".join(b.capitalize() for b, _ in self.browsers.most_common()) or "Chromium"
         parts = {
             "title": _E(self.title),
