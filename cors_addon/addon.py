@@ -35,7 +35,6 @@ from . import hooktiming
 from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
-from .engine import Headers
 from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
@@ -50,6 +49,7 @@ from .rules import load_rules
 from .summary import Summary
 from .wire import client_id
 from .wire import header
+from .wire import mitm_headers
 from .wire import wire_request
 from .wire import wire_response
 
@@ -83,17 +83,6 @@ def _mtime_ns(path: str) -> int | None:
         return os.stat(path).st_mtime_ns
     except OSError:
         return None
-
-
-def _mitm_headers(headers: Headers) -> http.Headers:
-    """Engine headers as mitmproxy's, which take only bytes. Names and values go back to the
-    bytes they were read from (a server's header name may be any bytes, not UTF-8)."""
-    return http.Headers(
-        [
-            (n.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
-            for n, v in headers.fields
-        ]
-    )
 
 
 class CorsAddon:
@@ -317,7 +306,7 @@ class CorsAddon:
             return
         answer = self.live.answer(state, rule)
         if answer is not None:
-            flow.response = http.Response.make(answer.status, b"", _mitm_headers(answer.headers))
+            flow.response = http.Response.make(answer.status, b"", mitm_headers(answer.headers))
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -439,7 +428,7 @@ class CorsAddon:
             out.status_code = resp.status
             out.reason = status_codes.RESPONSES.get(resp.status, "")
             out.content = b""
-        out.headers = _mitm_headers(resp.headers)
+        out.headers = mitm_headers(resp.headers)
 
     # -- outputs -----------------------------------------------------------------------
 

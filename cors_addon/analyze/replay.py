@@ -21,6 +21,7 @@ from ..pipeline import FlowState
 from ..pipeline import Inspector
 from ..rules import Rule
 from ..rules import RuleSet
+from ..wire import mitm_headers
 from .exchange import Exchange
 
 # A preflight failed: the browser never sends its actual request, but Chrome's HAR lists
@@ -130,23 +131,10 @@ def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
     )
     server = connection.Server(address=(ex.host, ex.port))
     flow = http.HTTPFlow(client, server)
-    flow.request = http.Request.make(ex.method, ex.url, b"", _raw(ex.request.fields))
+    flow.request = http.Request.make(ex.method, ex.url, b"", mitm_headers(ex.request))
     flow.request.timestamp_start = ex.time
     resp = ex.wire_response
     if resp is not None:
-        flow.response = http.Response.make(resp.status, b"", _raw(resp.headers.fields))
+        flow.response = http.Response.make(resp.status, b"", mitm_headers(resp.headers))
     flow.live = False
     return flow
-
-
-def _raw(fields: tuple[tuple[str, str], ...]) -> http.Headers:
-    return http.Headers([(_bytes(n), _bytes(v)) for n, v in fields])
-
-
-def _bytes(text: str) -> bytes:
-    """Header text back to bytes: undecodable bytes kept, a lone surrogate (a HAR's JSON can
-    hold one) replaced rather than raised."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace")
