@@ -45,7 +45,7 @@ from .recent import RecentEvents
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
-from .rules import load_rules
+from .rules.reload import RulesFile
 from .summary import Summary
 from .wire import client_id
 from .wire import header
@@ -78,21 +78,13 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _mtime_ns(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
 class CorsAddon:
     name = "cors"
 
     def __init__(self) -> None:
         self.filter: flowfilter.TFilter | None = None
         self.log: EventLog | None = None
-        self.rules: RuleSet | None = None
-        self.rules_mtime: float | None = None
+        self.rules_file: RulesFile | None = None
         self.rule_hits: Counter[str] = Counter()
         self.live = Inspector()
         self.replay = Inspector()
@@ -177,22 +169,16 @@ class CorsAddon:
             path = ctx.options.cors_rules
             if path:
                 try:
-                    mtime = _mtime_ns(path)  # before reading: a later save is not missed
-                    self._install_rules(load_rules(path), mtime)
+                    self.rules_file = RulesFile(path)
                 except RulesError as e:
                     raise exceptions.OptionsError(f"Invalid cors_rules: {e}") from e
             else:
-                self.rules = None
-                self.rules_mtime = None
+                self.rules_file = None
 
-    def _install_rules(self, rules: RuleSet, mtime: int | None) -> None:
-        """Put a whole rule set in place; `mtime` is the file's as seen before reading it."""
-        self.rules = rules
-        self.rules_mtime = mtime
-        active = sum(1 for r in rules.rules if r.enabled)
-        logger.info(f"cors: {active} of {len(rules.rules)} rules active from {rules.path}")
-        for warning in rules.warnings:
-            logger.warning(f"cors rules: {warning}")
+    @property
+    def rules(self) -> RuleSet | None:
+        """The active rules (None without a rules file)."""
+        return self.rules_file.rules if self.rules_file is not None else None
 
     def running(self) -> None:
         master = getattr(ctx, "master", None)
@@ -246,47 +232,13 @@ class CorsAddon:
         try:
             for pending, event in self.live.orphans(now):
                 self._emit_orphan(pending, event)
-            self._maybe_reload()
+            if self.rules_file is not None:
+                self.rules_file.check()
             hint = self.bypass.check(now)
             if hint:
                 logger.warning(f"cors: {hint}")
         except Exception as e:
             logger.warning(f"cors_addon: internal error in tick ({e})", exc_info=True)
-
-    # -- rules hot reload ----------------------------------------------------------------
-
-    def _maybe_reload(self) -> None:
-        if self.rules is None:
-            return
-        try:
-            mtime: float | None = os.stat(self.rules.path).st_mtime_ns
-        except OSError:
-            mtime = None
-        if mtime == self.rules_mtime:
-            return
-        if mtime is None:
-            self.rules_mtime = None
-            logger.warning(
-                f"cors rules: {self.rules.path} was deleted; the previous rules stay active."
-            )
-            return
-        self.reload_rules()
-
-    def reload_rules(self) -> RulesError | None:
-        """Load the rules file again; on an error keep the previous rules and return it."""
-        assert self.rules is not None
-        path = self.rules.path
-        # The mtime as seen before reading: a save that lands while we read changes it
-        # again, and the next tick loads that version (after it, it would be missed).
-        mtime = _mtime_ns(path)
-        try:
-            rules = load_rules(path)
-        except RulesError as e:
-            self.rules_mtime = mtime
-            logger.warning(f"cors rules NOT reloaded, the previous rules stay active: {e}")
-            return e
-        self._install_rules(rules, mtime)
-        return None
 
     # -- hooks ---------------------------------------------------------------------------
 
@@ -499,9 +451,9 @@ class CorsAddon:
     @command.command("cors.reload")
     def reload(self) -> None:
         """Reload the rules file now."""
-        if self.rules is None:
+        if self.rules_file is None:
             raise exceptions.CommandError("No rules file is loaded (set cors_rules).")
-        error = self.reload_rules()
+        error = self.rules_file.reload()
         if error is not None:
             raise exceptions.CommandError(
                 f"Rules NOT reloaded, the previous rules stay active: {error}"
