@@ -41,16 +41,16 @@ from .events import Event
 from .pairing import Pending
 from .pipeline import FlowState
 from .pipeline import Inspector
+from .pipeline import Matcher
 from .recent import RecentEvents
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
 from .rules.reload import RulesFile
 from .summary import Summary
-from .wire import client_id
 from .wire import header
 from .wire import mitm_headers
-from .wire import wire_request
+from .wire import seen
 from .wire import wire_response
 
 logger = logging.getLogger(__name__)
@@ -251,12 +251,9 @@ class CorsAddon:
         if self.rules is None or flow.response or flow.error or not flow.live:
             return
         state = self._inflight.get(flow.id)
-        if state is None or not state.c.is_preflight:
+        if state is None:
             return
-        rule = self._match_rule(flow, state)
-        if rule is None:
-            return
-        answer = self.live.answer(state, rule)
+        answer = self.live.before_send(state, self._matcher(flow))
         if answer is not None:
             flow.response = http.Response.make(answer.status, b"", mitm_headers(answer.headers))
 
@@ -305,26 +302,16 @@ class CorsAddon:
         return self.live if flow.live else self.replay
 
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
-        """Classify the request; pair an actual request with its preflight."""
+        """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
         req = flow.request
         origin = header(req, b"origin")
         if not self.bypass.settled:
             self.bypass.observe(req.host, origin, header(req, b"referer"), time.time())
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
-        inspector = self._inspector(flow)
-        if not flow.live:
-            # Replayed flows run on their own clock: expire the preflights whose window
-            # has passed before this flow could claim one of them.
-            for pending, event in inspector.orphans(req.timestamp_start):
-                self._emit_orphan(pending, event)
-        state = inspector.begin(
-            wire_request(flow, self.keep_host_header),
-            client=client_id(flow),
-            time=req.timestamp_start,
-            host=req.host.lower(),
-            port=req.port,
-        )
+        orphans, state = self._inspector(flow).start(seen(flow, self.keep_host_header))
+        for pending, event in orphans:
+            self._emit_orphan(pending, event)
         if state is None:
             return None
         if track:
@@ -333,45 +320,40 @@ class CorsAddon:
                 self._inflight.popitem(last=False)
         return state
 
-    def _match_rule(self, flow: http.HTTPFlow, state: FlowState) -> Rule | None:
-        """The first rule for a CORS flow. Rules never touch navigations, same-origin or
-        no-cors requests, nor flows read from a file."""
-        if state.rule is not None:
-            return state.rule
-        if self.rules is None or not state.c.cors or not flow.live:
+    def _matcher(self, flow: http.HTTPFlow) -> Matcher | None:
+        """The rules' matcher for a flow. Rules never touch flows read from a file."""
+        rules = self.rules
+        if rules is None or not flow.live:
             return None
-        rule = self.rules.match(state.facts(), flow)
-        if rule is not None:
-            state.rule = rule
-            self.rule_hits[rule.name] += 1
-        return rule
+
+        def match(state: FlowState) -> Rule | None:
+            rule = rules.match(state.facts(), flow)
+            if rule is not None:
+                self.rule_hits[rule.name] += 1
+            return rule
+
+        return match
 
     def _finish(self, flow: http.HTTPFlow, state: FlowState) -> None:
-        """Apply the rule, judge what the browser receives, emit the event."""
+        """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event."""
         resp = wire_response(flow.response) if flow.response is not None else None
-        changes = upstream = None
-        if resp is not None and flow.response is not None:
-            rule = self._match_rule(flow, state)
-            if rule is not None:
-                resp, changes, upstream = self.live.rewrite(state, rule, resp)
-                if not state.answered:
-                    self._write_back(flow.response, resp)
         ms = None
         start = flow.request.timestamp_start
         if flow.response is not None and flow.response.timestamp_start and start:
             ms = (flow.response.timestamp_start - start) * 1000
-        event = self._inspector(flow).finish(
+        done = self._inspector(flow).complete(
             state,
             flow.id,
             resp,
+            match=self._matcher(flow),
             error_text=flow.error.msg if flow.error is not None else None,
             ms=ms,
-            changes=changes,
-            upstream=upstream,
         )
+        if done.rewritten and flow.response is not None and done.sent is not None:
+            self._write_back(flow.response, done.sent)
         if state.c.is_preflight:
             self._preflight_flows[flow.id] = flow
-        self._emit(event, flow)
+        self._emit(done.event, flow)
 
     @staticmethod
     def _write_back(out: http.Response, resp: WireResponse) -> None:
@@ -404,7 +386,9 @@ class CorsAddon:
         flow = self._preflight_flows.get(pending.flow)
         if flow is not None:
             flow.metadata["cors_orphan"] = event
-            flow.comment = f"{flow.comment}\n{render.comment(event)}"
+            # The orphan's verdict is the preflight's final outcome: the comment states it
+            # (the event keeps the preflight's own warnings, and says why it is an orphan).
+            flow.comment = render.comment(event)
             if event["verdict"] == "blocked":
                 flow.marked = render.MARK_BLOCKED
             master = getattr(ctx, "master", None)

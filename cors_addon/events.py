@@ -113,8 +113,11 @@ def build_event(
     }
 
 
-def orphan_event(preflight_event: Event, error: CorsError | None, window: float) -> Event:
-    """The event for a preflight that no actual request followed."""
+def orphan_event(
+    preflight_event: Event, error: CorsError | None, window: float, unsent: str | None = None
+) -> Event:
+    """The event for a preflight that no actual request followed (within `window`, or, as a
+    capture shows, that the browser never sent: `unsent` is the capture's error for it)."""
     event = dict(preflight_event)
     event["type"] = "orphan"
     event["preflight"] = dict(preflight_event["preflight"])
@@ -124,7 +127,11 @@ def orphan_event(preflight_event: Event, error: CorsError | None, window: float)
     else:
         event["verdict"] = "unknown"
         event["error"] = None
-    note = warning("orphan-preflight", "credentials" if error is not None else None, window=window)
+    if unsent is None:
+        variant = "credentials" if error is not None else None
+    else:
+        variant = "capture-credentials" if error is not None else "capture"
+    note = warning("orphan-preflight", variant, window=window, error=unsent)
     event["warnings"] = [*preflight_event["warnings"], note.to_json()]
     return event
 

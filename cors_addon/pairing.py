@@ -2,6 +2,8 @@
 chains. Pure Python and bounded: memory does not grow with the number of flows.
 
 Time is the flows' own (request start), so captured traffic pairs exactly as live traffic.
+A capture that records which preflight an actual request followed pairs by that record
+instead (claim_flow), whatever the clock says.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Pending:
     event: dict[str, Any]
     error_with_credentials: CorsError | None
     done: bool = field(default=False)
+    promised: bool = False  # a capture lists its actual request: it never expires
 
 
 class Hop(NamedTuple):
@@ -64,6 +67,7 @@ class Pairing:
         self.cache_entries = cache_entries
         self._by_key: dict[PairKey, deque[Pending]] = {}
         self._queue: deque[Pending] = deque()
+        self._by_flow: dict[str, Pending] = {}  # what captures link to (bounded like _queue)
         self._redirects: OrderedDict[tuple[str, str], Hop] = OrderedDict()
         self._caches: dict[str, PreflightCache] = {}
         self.clock = 0.0  # the latest flow time seen
@@ -85,13 +89,20 @@ class Pairing:
         event: dict[str, Any],
         allowed: bool,
         error_with_credentials: CorsError | None = None,
+        *,
+        promised: bool = False,
     ) -> Pending:
         self.clock = max(self.clock, time)
-        pending = Pending(flow, key, time, announced, allowed, event, error_with_credentials)
+        pending = Pending(
+            flow, key, time, announced, allowed, event, error_with_credentials, promised=promised
+        )
         self._by_key.setdefault(key, deque()).append(pending)
         self._queue.append(pending)
+        self._by_flow[flow] = pending
         while len(self._queue) > self.max_pending:
             self._drop(self._queue.popleft())
+        while len(self._by_flow) > self.max_pending:  # promised ones out of the queue
+            self._drop(next(iter(self._by_flow.values())))
         return pending
 
     def store_in_cache(
@@ -106,6 +117,8 @@ class Pairing:
 
     def _drop(self, pending: Pending) -> None:
         pending.done = True
+        if self._by_flow.get(pending.flow) is pending:
+            del self._by_flow[pending.flow]
         queue = self._by_key.get(pending.key)
         if queue is not None:
             with contextlib.suppress(ValueError):
@@ -126,10 +139,35 @@ class Pairing:
             if not queue:
                 del self._by_key[key]
             pending.done = True
+            if self._by_flow.get(pending.flow) is pending:
+                del self._by_flow[pending.flow]
             return pending
         if queue is not None and not queue:
             self._by_key.pop(key, None)
         return None
+
+    def claim_flow(self, flow: str) -> Pending | None:
+        """The actual request the capture links to preflight `flow` arrived: return (and
+        consume) that preflight, if it is still waiting."""
+        pending = self._by_flow.pop(flow, None)
+        if pending is None or pending.done:
+            return None
+        pending.done = True
+        return pending
+
+    def waiting(self, flow: str) -> Pending | None:
+        """Preflight `flow`, if it is still waiting for its actual request."""
+        pending = self._by_flow.get(flow)
+        return pending if pending is not None and not pending.done else None
+
+    def abandon(self, flow: str) -> Pending | None:
+        """The capture shows the actual request of preflight `flow` was never sent: stop
+        waiting for it. Returned when it is an orphan (a preflight judged allowed)."""
+        pending = self._by_flow.get(flow)
+        if pending is None or pending.done:
+            return None
+        self._drop(pending)
+        return pending if pending.allowed else None
 
     def cached(
         self,
@@ -158,6 +196,8 @@ class Pairing:
             pending = queue.popleft()
             if pending.done:
                 continue
+            if pending.promised and now != float("inf"):
+                continue  # leaves the queue, stays claimable by its flow id
             self._drop(pending)
             if pending.allowed:
                 orphans.append(pending)
@@ -165,7 +205,13 @@ class Pairing:
 
     def flush(self) -> list[Pending]:
         """Every preflight still waiting (at the end of a capture)."""
-        return self.expire(float("inf"))
+        orphans = self.expire(float("inf"))
+        for pending in list(self._by_flow.values()):  # promised ones that left the queue
+            if not pending.done:
+                self._drop(pending)
+                if pending.allowed:
+                    orphans.append(pending)
+        return orphans
 
     def pending_count(self) -> int:
         return sum(1 for p in self._queue if not p.done)

@@ -11,6 +11,7 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 from .engine import Headers
 from .engine import WireRequest
 from .engine import WireResponse
+from .pipeline import Seen
 
 
 def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
@@ -38,6 +39,18 @@ def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireReq
     method = req.data.method.decode("utf-8", "surrogateescape")
     return WireRequest(
         method, browser_url(flow, keep_host_header), Headers.from_bytes(req.headers.fields)
+    )
+
+
+def seen(flow: http.HTTPFlow, keep_host_header: bool = False) -> Seen:
+    """The request side of a mitmproxy flow, for the per-flow sequence (pipeline)."""
+    req = flow.request
+    return Seen(
+        wire_request(flow, keep_host_header),
+        req.timestamp_start,
+        client_id(flow),
+        req.host.lower(),
+        req.port,
     )
 
 

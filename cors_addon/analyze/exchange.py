@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..engine import Headers
 from ..engine import WireRequest
 from ..engine import WireResponse
+from ..pipeline import Recorded
 
 
 @dataclass(slots=True)
@@ -24,7 +25,7 @@ class Exchange:
     client: str = ""  # which browser, as far as the capture tells
     host: str = ""  # lower-case, IPv6 without brackets
     port: int = 0
-    note: str | None = None  # what the reader had to assume, for a warning on the event
+    recorded: Recorded | None = None  # what the capture recorded beyond the wire
 
     @property
     def wire(self) -> WireRequest:

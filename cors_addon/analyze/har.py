@@ -26,9 +26,12 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from ..engine import CorsWarning
 from ..engine import Headers
 from ..engine.origins import DEFAULT_PORTS
 from ..engine.origins import split_url
+from ..engine.warnings import warning
+from ..pipeline import Recorded
 from .exchange import Exchange
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
@@ -122,15 +125,15 @@ class HarEntries:
         status = status if isinstance(status, int) else 0
         resp_fields = _headers(resp.get("headers"))
         error = resp.get("_error") if isinstance(resp.get("_error"), str) else None
-        note = None
+        notes: tuple[CorsWarning, ...] = ()
         if status <= 0 and not resp_fields:
             status_out: int | None = None
             response: Headers | None = None
             error = error or "no response recorded (status 0)"
-            note = "unanswered"
+            notes = (warning("capture-no-response", error=error),)
         else:
             if status <= 0:
-                status, note = 200, "status-missing"
+                status, notes = 200, (warning("capture-status-missing"),)
             status_out, response = status, Headers(resp_fields)
         ms = None
         if status_out is not None and timings:
@@ -150,5 +153,5 @@ class HarEntries:
             client="",
             host=host.strip("[]"),
             port=port if port is not None else DEFAULT_PORTS.get(scheme, 0),
-            note=note,
+            recorded=Recorded(notes=notes) if notes else None,
         )

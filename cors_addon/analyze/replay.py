@@ -1,7 +1,13 @@
-"""Captured exchanges through the Inspector, in the order and with the calls the live addon
-makes for each flow, so pairing, the preflight cache model and orphans come out as the proxy
-would have logged them. With a RuleSet, each flow is treated as the live proxy treats a live
-one (answer, then rewrite), which is what a dry run of the rules needs.
+"""Captured exchanges through the per-flow sequence (pipeline.Inspector.run), the same steps
+in the same order the live addon runs for each flow, so pairing, the preflight-cache model
+and orphans come out as the proxy would have logged them. With a RuleSet, each flow is
+treated as the live proxy treats a live one (answer, then rewrite), which is what a dry run
+of the rules needs.
+
+The adapter's own part: an actual request that the capture lists but the browser never sent
+(its preflight failed, or passed only without the credentials it carried: Chrome lists it
+with status 0 and net::ERR_FAILED) is skipped, as it never reached any proxy; its preflight,
+if it passed, is an orphan at once.
 """
 
 from __future__ import annotations
@@ -13,24 +19,18 @@ from collections.abc import Iterator
 from mitmproxy import connection
 from mitmproxy import http
 
-from ..engine.warnings import warning
 from ..events import Event
 from ..pairing import DEFAULT_WINDOW
-from ..pipeline import Changes
 from ..pipeline import FlowState
 from ..pipeline import Inspector
+from ..pipeline import Matcher
+from ..pipeline import Seen
 from ..rules import Rule
 from ..rules import RuleSet
 from ..wire import mitm_headers
 from .exchange import Exchange
 
-# A preflight failed: the browser never sends its actual request, but Chrome's HAR lists
-# it (status 0). Such an entry within this many seconds of the failure is skipped.
-UNSENT_SLACK = 10.0
-_MAX_FAILED = 1024
-
-# What the reader had to assume about an entry (Exchange.note), as the warning it gets.
-_NOTES = {"unanswered": "capture-no-response", "status-missing": "capture-status-missing"}
+BLOCKED_BY_THE_BROWSER = "net::ERR_FAILED"  # Chrome's error for a request it stopped itself
 
 Emitted = tuple[Event, Exchange | None]  # the event, and the exchange it is about (not orphans)
 
@@ -46,8 +46,8 @@ class Replay:
     ) -> None:
         self.inspector = Inspector(browser, window)
         self.rules = rules
-        self.unsent = 0  # actual requests skipped: never sent, their preflight failed
-        self._failed: OrderedDict[tuple[str, str, str, str], float] = OrderedDict()
+        self.unsent = 0  # actual requests skipped: listed, but never sent by the browser
+        self._failed: OrderedDict[tuple[str, str | None, str, str | None], float] = OrderedDict()
         self._needs_flow = rules is not None and any(r.filter is not None for r in rules.rules)
 
     def run(self, exchanges: Iterable[Exchange]) -> Iterator[Emitted]:
@@ -56,62 +56,47 @@ class Replay:
         yield from self.finish()
 
     def feed(self, ex: Exchange) -> list[Emitted]:
-        out: list[Emitted] = []
+        inspector = self.inspector
+        recorded = ex.recorded
+        if ex.status is None and recorded is not None and recorded.preflight is not None:
+            pending = inspector.pairing.waiting(recorded.preflight)
+            if pending is not None and (not pending.allowed or ex.error == BLOCKED_BY_THE_BROWSER):
+                self.unsent += 1
+                orphan = inspector.unsent(recorded.preflight, ex.error)
+                return [(orphan[1], None)] if orphan is not None else []
         if ex.status is None and self._never_sent(ex):
             self.unsent += 1
-            return out
-        inspector = self.inspector
-        state = inspector.begin(ex.wire, client=ex.client, time=ex.time, host=ex.host, port=ex.port)
-        if state is None:
-            return out
-        out.extend((event, None) for _, event in inspector.orphans(ex.time))
-        rule = self._rule(ex, state)
-        resp = ex.wire_response
-        error = ex.error
-        if rule is not None:
-            answer = inspector.answer(state, rule)
-            if answer is not None:
-                resp, error = answer, None
-        if resp is None and error is None:
-            return out  # an incomplete flow: begun, never finished, as in the proxy
-        changes: Changes | None = None
-        upstream = None
-        if resp is not None and rule is not None:
-            resp, changes, upstream = inspector.rewrite(state, rule, resp)
-        event = inspector.finish(
-            state,
+            return []
+        seen = Seen(ex.wire, ex.time, ex.client, ex.host, ex.port, recorded)
+        orphans, done = inspector.run(
+            seen,
             ex.flow,
-            resp,
-            error_text=error if resp is None else None,
+            ex.wire_response,
+            match=self._matcher(ex),
+            error_text=ex.error,
             ms=ex.ms,
-            changes=changes,
-            upstream=upstream,
         )
-        if ex.note in _NOTES:
-            note = warning(_NOTES[ex.note], error=ex.error)
-            event["warnings"].append(note.to_json())
-        if state.c.is_preflight and event["verdict"] == "blocked":
-            self._remember_failure(state, ex.time)
-        out.append((event, ex))
+        out: list[Emitted] = [(event, None) for _, event in orphans]
+        if done is not None:
+            out.append((done.event, ex))
+            if done.event["type"] == "preflight" and done.event["verdict"] == "blocked":
+                self._remember_failure(ex)
         return out
 
     def finish(self) -> list[Emitted]:
         """The end of the capture: every preflight still waiting is an orphan."""
         return [(event, None) for _, event in self.inspector.flush()]
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _rule(self, ex: Exchange, state: FlowState) -> Rule | None:
-        if self.rules is None or not state.c.cors:
-            return None
-        flow = _synthetic_flow(ex) if self._needs_flow else None
-        return self.rules.match(state.facts(), flow)
-
-    def _remember_failure(self, state: FlowState, time: float) -> None:
-        key = state.key
-        self._failed[key] = time
+    def _remember_failure(self, ex: Exchange) -> None:
+        key = (
+            ex.client,
+            ex.request.get("origin"),
+            ex.url,
+            ex.request.get("access-control-request-method"),
+        )
+        self._failed[key] = ex.time
         self._failed.move_to_end(key)
-        while len(self._failed) > _MAX_FAILED:
+        while len(self._failed) > 1024:
             self._failed.popitem(last=False)
 
     def _never_sent(self, ex: Exchange) -> bool:
@@ -121,7 +106,18 @@ class Replay:
         if origin is None:
             return False
         failed = self._failed.get((ex.client, origin, ex.url, ex.method))
-        return failed is not None and 0 <= ex.time - failed <= UNSENT_SLACK
+        return failed is not None and 0 <= ex.time - failed <= 10.0
+
+    def _matcher(self, ex: Exchange) -> Matcher | None:
+        rules = self.rules
+        if rules is None:
+            return None
+        flow = _synthetic_flow(ex) if self._needs_flow else None
+
+        def match(state: FlowState) -> Rule | None:
+            return rules.match(state.facts(), flow)
+
+        return match
 
 
 def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:

@@ -138,6 +138,13 @@ _SPECS = (
             "credentials": "No actual request followed this preflight within {window:g} s. The"
             " preflight passed only for a request without credentials, so the browser most"
             " likely refused to send the actual request because it carries credentials.",
+            "capture": "The capture lists the actual request of this preflight, but the browser"
+            " never sent it ({error}). The preflight passed, so no CORS rule stopped it: the"
+            " page probably aborted the request.",
+            "capture-credentials": "The capture lists the actual request of this preflight, but"
+            " the browser never sent it ({error}). The preflight passed only for a request"
+            " without credentials, so the browser refused to send the actual request because"
+            " it carries credentials.",
         },
     ),
     # -- what a capture could not record (analyze) ---------------------------------------------
@@ -153,6 +160,30 @@ _SPECS = (
         "capture-status-missing",
         "the capture has the response's headers but status 0: judged as a 200",
         "The capture has the response's headers but status 0; it was judged as a 200.",
+    ),
+    WarningSpec(
+        "provisional-headers",
+        "the capture has DevTools' provisional request headers (no `Origin`, `Cookie` or"
+        " `Sec-Fetch-*`): the origin was inferred from the page",
+        "The capture has only the provisional headers DevTools showed for this request"
+        " ('Provisional headers are shown'): no Origin, Cookie or Sec-Fetch-* headers. It was"
+        " judged as a {kind} in cors mode from origin {origin}, inferred from {source};"
+        " whether it carried credentials is unknown.",
+    ),
+    WarningSpec(
+        "credentials-unknown",
+        "the capture shows no `Cookie` or `Authorization` (a sanitized export removes them)"
+        " and the verdict depends on credentials",
+        "The capture shows no Cookie or Authorization header for this request (a sanitized"
+        " export removes them), so whether it carried credentials is unknown, and with"
+        " credentials it would be blocked. The capture does not record whether the browser"
+        " blocked it: judged as without credentials.",
+        {
+            "failed": "The capture shows no Cookie or Authorization header for this request (a"
+            " sanitized export removes them), so whether it carried credentials is unknown."
+            " The capture records that the browser failed it ({error}), and with these response"
+            " headers only a request with credentials fails: {message}",
+        },
     ),
 )
 
