@@ -22,6 +22,7 @@ from .engine import CacheEntry
 from .engine import CorsError
 from .engine import PreflightCache
 from .engine import WireResponse
+from .engine import url_origin
 
 DEFAULT_WINDOW = 2.0  # seconds an actual request may take to follow its preflight
 
@@ -44,10 +45,13 @@ class Pending:
 
 
 class Hop(NamedTuple):
-    """Where a redirected request's chain began: its first URL and that request's Origin."""
+    """Where a redirected request's chain began: its first URL and that request's Origin;
+    `tainted`: a redirect to another origin made the browser send `Origin: null` (Fetch's
+    tainted origin: the URL left was of neither the page's origin nor the new URL's)."""
 
     first: str
     origin: str | None
+    tainted: bool = False
 
 
 class Pairing:
@@ -149,10 +153,10 @@ class Pairing:
     def claim_flow(self, flow: str) -> Pending | None:
         """The actual request the capture links to preflight `flow` arrived: return (and
         consume) that preflight, if it is still waiting."""
-        pending = self._by_flow.pop(flow, None)
+        pending = self._by_flow.get(flow)
         if pending is None or pending.done:
             return None
-        pending.done = True
+        self._drop(pending)
         return pending
 
     def waiting(self, flow: str) -> Pending | None:
@@ -227,6 +231,9 @@ class Pairing:
         hop = prev if prev is not None else Hop(from_url, origin)
         if hop.origin is None and origin is not None:
             hop = hop._replace(origin=origin)
+        left = url_origin(from_url)
+        if not hop.tainted and url_origin(to_url) != left and hop.origin != left:
+            hop = hop._replace(tainted=True)
         self._redirects[(client, to_url)] = hop
         self._redirects.move_to_end((client, to_url))
         while len(self._redirects) > self.max_redirects:

@@ -19,6 +19,7 @@ in one place (Inspector.finish, with events.build_event).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -274,6 +275,9 @@ class Inspector:
         headers = wire.headers
         if "origin" not in headers:
             return None
+        if recorded is not None and recorded.inferred_origin is not None:
+            wire, recorded = self._after_redirect(wire, client, recorded)
+            headers = wire.headers
         profile = profile_for(self.browser, headers.get("user-agent"))
         c = classify(wire, profile)
         if recorded is not None and recorded.kind is not None and c.kind == "fetch":
@@ -312,6 +316,21 @@ class Inspector:
             recorded,
         )
 
+    def _after_redirect(
+        self, wire: WireRequest, client: str, recorded: Recorded
+    ) -> tuple[WireRequest, Recorded]:
+        """An inferred Origin after a redirect to another origin is 'null', as the browser
+        sent it (a tainted origin)."""
+        hop = self.pairing.redirected_from(client, wire.url)
+        if hop is None or not hop.tainted:
+            return wire, recorded
+        fields = [(n, "null" if n.lower() == "origin" else v) for n, v in wire.headers.fields]
+        source = "a redirect to another origin (the browser then sends Origin: null)"
+        return (
+            wire._replace(headers=Headers(fields)),
+            dataclasses.replace(recorded, inferred_origin=("null", source)),
+        )
+
     def begin_seen(self, seen: Seen) -> FlowState | None:
         return self.begin(
             seen.wire,
@@ -339,11 +358,17 @@ class Inspector:
         return WireResponse(status, Headers(headers))
 
     def verdict(
-        self, state: FlowState, resp: WireResponse | None, error_text: str | None = None
+        self,
+        state: FlowState,
+        resp: WireResponse | None,
+        error_text: str | None = None,
+        *,
+        captured: bool = True,
     ) -> tuple[Verdict, tuple[CorsWarning, ...]]:
         """What the browser decides about this response: the one place a verdict is made
         (for the browser's rules that cors_browser or the User-Agent chose), with the
-        warnings the capture's own record adds."""
+        warnings the capture's own record adds (only about the response it recorded, not
+        one a rule rewrote: `captured`)."""
         verdict = judge(
             state.wire,
             state.c,
@@ -354,7 +379,7 @@ class Inspector:
             initiator=state.initiator,
         )
         recorded = state.recorded
-        if recorded is None or resp is None or state.c.is_preflight:
+        if recorded is None or resp is None or state.c.is_preflight or not captured:
             return verdict, ()
         return _with_capture_evidence(verdict, recorded)
 
@@ -396,7 +421,7 @@ class Inspector:
         """Judge what the browser receives, update pairing and the cache model, and build
         the event: the one place an event of a flow is built."""
         c = state.c
-        verdict, extra = self.verdict(state, resp, error_text)
+        verdict, extra = self.verdict(state, resp, error_text, captured=changes is None)
         pairing = self.pairing
         key = state.key
         cache = None
@@ -413,7 +438,7 @@ class Inspector:
         recorded = state.recorded
         if recorded is not None:
             if recorded.inferred_origin is not None:
-                extra += (_provisional(state),)
+                extra += (_provisional(state, verdict),)
             extra += recorded.notes
         if resp is not None and c.cors and verdict.verdict == "allowed" and is_redirect(resp):
             target = location_url(resp, state.wire.url)
@@ -475,9 +500,16 @@ class Inspector:
         if paired is not None:
             if credentials:
                 pairing.mark_credentials(state.profile, state.key, paired.flow)
-            if not p.needed:
+            announced, predicted = set(paired.announced), set(p.headers)
+            recorded = state.recorded
+            if recorded is not None and recorded.credentials_hidden:
+                # The capture removed Authorization (a sanitized export): the preflight
+                # announced it, the request cannot show it.
+                announced.discard("authorization")
+                predicted.discard("authorization")
+            if not p.needed and announced == set(paired.announced):
                 notes.append(warning("unexpected-preflight"))
-            elif set(paired.announced) != set(p.headers):
+            elif announced != predicted:
                 notes.append(
                     warning(
                         "acrh-mismatch",
@@ -532,6 +564,10 @@ def _with_capture_evidence(
     """A request whose credentials the capture cannot show is judged without them; when
     that verdict depends on credentials, the browser's own record of the request decides,
     and a warning says so."""
+    if recorded.inferred_origin is not None and recorded.received and verdict.verdict == "blocked":
+        # The browser let the page have a response that a CORS check would have blocked:
+        # the request was not CORS-checked (a no-cors fetch, whose headers were provisional).
+        return Verdict("not-cors"), ()
     alternative = verdict.error_with_credentials
     if not recorded.credentials_hidden or verdict.verdict != "allowed" or alternative is None:
         return verdict, ()
@@ -546,8 +582,9 @@ def _with_capture_evidence(
     return verdict, (warning("credentials-unknown"),)
 
 
-def _provisional(state: FlowState) -> CorsWarning:
+def _provisional(state: FlowState, verdict: Verdict) -> CorsWarning:
     assert state.recorded is not None and state.recorded.inferred_origin is not None
     origin, source = state.recorded.inferred_origin
     kind = "XMLHttpRequest" if state.c.kind == "XMLHttpRequest" else "fetch()"
-    return warning("provisional-headers", origin=origin, source=source, kind=kind)
+    variant = "no-cors" if verdict.verdict == "not-cors" and state.c.cors else None
+    return warning("provisional-headers", variant, origin=origin, source=source, kind=kind)

@@ -10,6 +10,9 @@ from ..engine import WireRequest
 from ..engine import WireResponse
 from ..pipeline import Recorded
 
+# Chrome's error for a request it stopped itself (a CORS failure, or after its preflight).
+BLOCKED_BY_THE_BROWSER = "net::ERR_FAILED"
+
 
 @dataclass(slots=True)
 class Exchange:
@@ -26,6 +29,12 @@ class Exchange:
     host: str = ""  # lower-case, IPv6 without brackets
     port: int = 0
     recorded: Recorded | None = None  # what the capture recorded beyond the wire
+    # What links.py pairs by (HAR entries of a browser's own capture):
+    started: float | None = None  # when the page issued it (the capture's order)
+    page: str | None = None  # the page (pageref) it belongs to
+    preflight: bool = False  # a CORS preflight, by the capture's record or its headers
+    link_url: str | None = None  # a preflight's: the URL of the request it was sent for
+    link_id: str | None = None  # a preflight's: the browser's id of that request
 
     @property
     def wire(self) -> WireRequest:

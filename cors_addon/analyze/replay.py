@@ -12,7 +12,6 @@ if it passed, is an orphan at once.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from collections.abc import Iterator
 
@@ -28,9 +27,8 @@ from ..pipeline import Seen
 from ..rules import Rule
 from ..rules import RuleSet
 from ..wire import mitm_headers
+from .exchange import BLOCKED_BY_THE_BROWSER
 from .exchange import Exchange
-
-BLOCKED_BY_THE_BROWSER = "net::ERR_FAILED"  # Chrome's error for a request it stopped itself
 
 Emitted = tuple[Event, Exchange | None]  # the event, and the exchange it is about (not orphans)
 
@@ -47,7 +45,6 @@ class Replay:
         self.inspector = Inspector(browser, window)
         self.rules = rules
         self.unsent = 0  # actual requests skipped: listed, but never sent by the browser
-        self._failed: OrderedDict[tuple[str, str | None, str, str | None], float] = OrderedDict()
         self._needs_flow = rules is not None and any(r.filter is not None for r in rules.rules)
 
     def run(self, exchanges: Iterable[Exchange]) -> Iterator[Emitted]:
@@ -64,9 +61,6 @@ class Replay:
                 self.unsent += 1
                 orphan = inspector.unsent(recorded.preflight, ex.error)
                 return [(orphan[1], None)] if orphan is not None else []
-        if ex.status is None and self._never_sent(ex):
-            self.unsent += 1
-            return []
         seen = Seen(ex.wire, ex.time, ex.client, ex.host, ex.port, recorded)
         orphans, done = inspector.run(
             seen,
@@ -79,34 +73,11 @@ class Replay:
         out: list[Emitted] = [(event, None) for _, event in orphans]
         if done is not None:
             out.append((done.event, ex))
-            if done.event["type"] == "preflight" and done.event["verdict"] == "blocked":
-                self._remember_failure(ex)
         return out
 
     def finish(self) -> list[Emitted]:
         """The end of the capture: every preflight still waiting is an orphan."""
         return [(event, None) for _, event in self.inspector.flush()]
-
-    def _remember_failure(self, ex: Exchange) -> None:
-        key = (
-            ex.client,
-            ex.request.get("origin"),
-            ex.url,
-            ex.request.get("access-control-request-method"),
-        )
-        self._failed[key] = ex.time
-        self._failed.move_to_end(key)
-        while len(self._failed) > 1024:
-            self._failed.popitem(last=False)
-
-    def _never_sent(self, ex: Exchange) -> bool:
-        """An entry without a response whose preflight failed just before: the browser
-        never sent it (Chrome's HAR lists it all the same)."""
-        origin = ex.request.get("origin")
-        if origin is None:
-            return False
-        failed = self._failed.get((ex.client, origin, ex.url, ex.method))
-        return failed is not None and 0 <= ex.time - failed <= 10.0
 
     def _matcher(self, ex: Exchange) -> Matcher | None:
         rules = self.rules

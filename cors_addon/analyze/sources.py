@@ -4,8 +4,10 @@ Kinds, told apart by content, not by name: a HAR file (JSON), a mitmproxy flow f
 either compressed with gzip (`.har.gz`) or zlib (mitmproxy's `.zhar`).
 
 Captures are mostly in order already; a bounded heap (`REORDER_WINDOW` exchanges) puts the
-rest in order of wire time without loading the file. An exchange later than the window
-allows is still analyzed, and counted in `Capture.late`.
+rest in order without loading the file: a browser's HAR in the order the page issued the
+requests (startedDateTime), then each preflight linked to its request (links.py); a flow
+file or mitmproxy's HAR in wire order. An exchange later than the window allows is still
+analyzed, and counted in `Capture.late`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import heapq
+import itertools
 import os
 import zlib
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from .har import HarEntries
 from .har import HarEntryError
 from .jsonstream import JsonStream
 from .jsonstream import JsonStreamError
+from .links import Linker
 
 REORDER_WINDOW = 2048
 
@@ -82,6 +86,7 @@ class Capture:
         self.late = 0
         self.count = 0
         self.size = 0
+        self.linked = False  # a browser's capture: pairing by its records (links.py)
         self._raw: IO[bytes] | None = None
 
     def position(self) -> int:
@@ -120,7 +125,24 @@ class Capture:
         """Every exchange, in order of wire time (within the reorder window)."""
         f = self._open()
         try:
-            yield from self._ordered(self._read(f, progress))
+            ordered = self._ordered(self._read(f, progress))
+            first = next(ordered, None)
+            if first is None:
+                return
+            items = itertools.chain((first,), ordered)
+            if not self.linked:
+                yield from items
+                return
+            linker = Linker(REORDER_WINDOW)
+            failure: CaptureError | None = None
+            try:
+                for ex in items:
+                    yield from linker.feed(ex)
+            except CaptureError as e:
+                failure = e  # what was read before the problem is still analyzed
+            yield from linker.flush()
+            if failure is not None:
+                raise failure
         except (OSError, EOFError, zlib.error) as e:
             raise self._fail(f"cannot read the file: {e}") from None
         finally:
@@ -162,8 +184,11 @@ class Capture:
                         creator = stream.value()
                         if isinstance(creator, dict) and isinstance(creator.get("name"), str):
                             entries.creator = creator["name"]
+                    elif name == "pages":
+                        entries.add_pages(stream.value())
                     elif name == "entries":
                         found = True
+                        self.linked = not entries.wire_start
                         for entry in stream.items():
                             ex = entries.exchange(entry)
                             if ex is not None:
@@ -194,7 +219,7 @@ class Capture:
         failure: CaptureError | None = None
         try:
             for seq, ex in enumerate(items):
-                heapq.heappush(heap, (ex.time, seq, ex))
+                heapq.heappush(heap, (ex.time if ex.started is None else ex.started, seq, ex))
                 if len(heap) > REORDER_WINDOW:
                     t, _, out = heapq.heappop(heap)
                     if t < last:

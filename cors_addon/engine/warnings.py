@@ -169,6 +169,13 @@ _SPECS = (
         " ('Provisional headers are shown'): no Origin, Cookie or Sec-Fetch-* headers. It was"
         " judged as a {kind} in cors mode from origin {origin}, inferred from {source};"
         " whether it carried credentials is unknown.",
+        {
+            "no-cors": "The capture has only the provisional headers DevTools showed for this"
+            " request ('Provisional headers are shown'): no Origin, Cookie or Sec-Fetch-*"
+            " headers. Taken for a {kind} from origin {origin} (inferred from {source}), a CORS"
+            " check would block it, yet the browser gave the page the response: it was not"
+            " CORS-checked (a no-cors request)."
+        },
     ),
     WarningSpec(
         "credentials-unknown",
