@@ -57,7 +57,7 @@ Orphan = tuple[Pending, Event]  # a preflight no request followed, and its orpha
 Matcher = Callable[["FlowState"], "Rule | None"]  # the first rule for a flow, if any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Recorded:
     """What a capture recorded about a request beyond its wire facts (None live).
 

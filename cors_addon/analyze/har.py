@@ -54,8 +54,19 @@ class HarEntryError(ValueError):
     pass
 
 
+_SECONDS: dict[str, float] = {}  # "YYYY-MM-DDTHH:MM:SS" -> epoch seconds (UTC)
+
+
 def parse_time(text: str) -> float:
     """Epoch seconds of a HAR date."""
+    # The usual form, 2026-03-01T12:00:00.123Z: the whole seconds parsed once per second.
+    if len(text) > 20 and text[19] == "." and text[-1] == "Z" and text[20:-1].isdigit():
+        base = _SECONDS.get(text[:19])
+        if base is None:
+            if len(_SECONDS) > 4096:
+                _SECONDS.clear()
+            base = _SECONDS[text[:19]] = parse_time(text[:19] + "Z")
+        return base + int(text[20:-1]) / 10 ** (len(text) - 21)
     value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
     value = _FRACTION.sub(lambda m: m.group(1), value, count=1)
     try:
@@ -68,6 +79,24 @@ def parse_time(text: str) -> float:
 
 
 def _headers(items: Any) -> list[tuple[str, str]]:
+    """(name, value) pairs of a HAR header list, pseudo-headers left out."""
+    if type(items) is list:
+        out = [
+            (n, v)
+            for h in items
+            if type(h) is dict
+            and type(n := h.get("name")) is str
+            and type(v := h.get("value")) is str
+            and n[:1] != ":"
+        ]
+        if len(out) == len(items):
+            return out
+    return _odd_headers(items)
+
+
+def _odd_headers(items: Any) -> list[tuple[str, str]]:
+    """_headers for lists holding more than {name, value} strings: [name, value] pairs,
+    values of other JSON types (as text), anything else left out."""
     out = []
     for item in items or ():
         if isinstance(item, dict):
@@ -138,7 +167,8 @@ class HarEntries:
                     self.pages[page["id"]] = title
 
     def exchange(self, entry: Any) -> Exchange | None:
-        """The Exchange of one entry; None for what is no HTTP request (data: URLs, ...)."""
+        """The Exchange of one entry; None for what is no HTTP request (data: URLs, ...) or
+        carries no Origin header (the live proxy inspects no such request either)."""
         self.count += 1
         if not isinstance(entry, dict):
             raise HarEntryError("an entry is not an object")
@@ -163,6 +193,10 @@ class HarEntries:
         url = url.split("#", 1)[0]
 
         fields = _headers(req.get("headers"))
+        resource_type = entry.get("_resourceType")
+        resource_type = resource_type if isinstance(resource_type, str) else None
+        if not _has(fields, "origin") and (resource_type not in _KINDS or not _provisional(fields)):
+            return None  # no Origin: nothing for the sequence, as in the proxy
         cookies = req.get("cookies")
         if cookies and not _has(fields, "cookie"):
             pairs = [
@@ -191,8 +225,6 @@ class HarEntries:
         if status_out is not None and timings:
             ms = (_ms(timings.get("send")) + _ms(timings.get("wait"))) or None
 
-        resource_type = entry.get("_resourceType")
-        resource_type = resource_type if isinstance(resource_type, str) else None
         initiator = entry.get("_initiator")
         page = entry.get("pageref") if isinstance(entry.get("pageref"), str) else None
         preflight = resource_type == "preflight" or (

@@ -20,7 +20,6 @@ entries wait in a window of `window` entries; links further apart are not made.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -165,6 +164,7 @@ class Linker:
             preflight.done = True
             out.append(_recorded(preflight.ex, followed=_sent(item.ex), kind=item.ex))
         out.append(_recorded(item.ex, preflight=preflight.ex))
+        item.link = preflight.link = None  # no reference cycle left for the collector
         return out
 
     def _forget_waiting(self, item: _Item) -> None:
@@ -189,17 +189,16 @@ def _recorded(
 ) -> Exchange:
     """The exchange with its link in its Recorded: a request's preflight (or none), a
     preflight's request sent or not, and the request's API for a preflight's sentence."""
-    recorded = ex.recorded or Recorded()
+    recorded = ex.recorded
+    if recorded is None:
+        recorded = ex.recorded = Recorded()
     if followed is None:
-        recorded = dataclasses.replace(
-            recorded, linked=True, preflight=preflight.flow if preflight else None
-        )
+        recorded.linked = True
+        recorded.preflight = preflight.flow if preflight is not None else None
         if preflight is not None and preflight.time > ex.time:
             ex.time = preflight.time  # the request went out after its preflight
     else:
-        changes: dict[str, object] = {"followed": followed}
+        recorded.followed = followed
         if kind is not None and kind.recorded is not None and recorded.kind is None:
-            changes["kind"] = kind.recorded.kind
-        recorded = dataclasses.replace(recorded, **changes)
-    ex.recorded = recorded
+            recorded.kind = kind.recorded.kind
     return ex

@@ -53,6 +53,8 @@ class Replay:
         yield from self.finish()
 
     def feed(self, ex: Exchange) -> list[Emitted]:
+        if "origin" not in ex.request:
+            return []  # nothing to inspect, as in the proxy (which checks this first too)
         inspector = self.inspector
         recorded = ex.recorded
         if ex.status is None and recorded is not None and recorded.preflight is not None:

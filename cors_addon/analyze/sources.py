@@ -77,7 +77,8 @@ class _ZlibReader:
 
 
 class Capture:
-    """One capture file. Iterate `exchanges()` once; `kind`, `late` and `size` describe it."""
+    """One capture file. Iterate `exchanges()` once; `kind`, `count` (entries or flows read),
+    `late` and `size` describe it."""
 
     def __init__(self, path: str, label: str | None = None) -> None:
         self.path = path
@@ -165,7 +166,6 @@ class Capture:
                 f"neither a HAR file (JSON) nor a mitmproxy flow file (it starts with {first!r})"
             )
         for n, item in enumerate(items, 1):
-            self.count = n
             if progress is not None and n % 256 == 0:
                 progress(self.position())
             yield item
@@ -191,6 +191,7 @@ class Capture:
                         self.linked = not entries.wire_start
                         for entry in stream.items():
                             ex = entries.exchange(entry)
+                            self.count = entries.count
                             if ex is not None:
                                 yield ex
                     else:
@@ -205,7 +206,9 @@ class Capture:
 
     def _flows(self, f: IO[bytes]) -> Iterator[Exchange]:
         try:
-            yield from flowfile.exchanges(f)
+            for n, ex in enumerate(flowfile.exchanges(f), 1):
+                self.count = n
+                yield ex
         except FlowReadException as e:
             raise self._fail(f"not a readable mitmproxy flow file: {e}") from None
         except (ValueError, KeyError, TypeError) as e:
