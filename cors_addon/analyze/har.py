@@ -37,8 +37,6 @@ from typing import Any
 
 from ..engine import CorsWarning
 from ..engine import Headers
-from ..engine.origins import DEFAULT_PORTS
-from ..engine.origins import split_url
 from ..engine.origins import url_origin
 from ..engine.warnings import warning
 from ..pipeline import Recorded
@@ -112,7 +110,7 @@ def _odd_headers(items: Any) -> list[tuple[str, str]]:
 
 
 def _ms(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and value > 0 else 0.0
+    return value if (type(value) is float or type(value) is int) and value > 0 else 0.0
 
 
 def _has(fields: list[tuple[str, str]], name: str) -> bool:
@@ -185,20 +183,25 @@ class HarEntries:
         started = entry.get("startedDateTime")
         if not isinstance(started, str):
             raise HarEntryError("an entry has no startedDateTime")
-        start = parse_time(started)
-        time = start
-        timings = entry.get("timings") if isinstance(entry.get("timings"), dict) else {}
-        if not self.wire_start:
-            time += sum(_ms(timings.get(k)) for k in ("blocked", "dns", "connect")) / 1000
-        url = url.split("#", 1)[0]
-
         fields = _headers(req.get("headers"))
+        names = [n.lower() for n, _ in fields]
         resource_type = entry.get("_resourceType")
         resource_type = resource_type if isinstance(resource_type, str) else None
-        if not _has(fields, "origin") and (resource_type not in _KINDS or not _provisional(fields)):
+        if "origin" not in names and (resource_type not in _KINDS or not _provisional(fields)):
             return None  # no Origin: nothing for the sequence, as in the proxy
+        start = parse_time(started)
+        time = start
+        timings = entry.get("timings")
+        if type(timings) is not dict:
+            timings = {}
+        elif not self.wire_start:
+            time += (
+                _ms(timings.get("blocked")) + _ms(timings.get("dns")) + _ms(timings.get("connect"))
+            ) / 1000
+        if "#" in url:
+            url = url.split("#", 1)[0]
         cookies = req.get("cookies")
-        if cookies and not _has(fields, "cookie"):
+        if cookies and "cookie" not in names:
             pairs = [
                 f"{c.get('name')}={c.get('value', '')}"
                 for c in cookies
@@ -234,7 +237,7 @@ class HarEntries:
         if (
             resource_type in _KINDS
             and not preflight
-            and not _has(fields, "origin")
+            and "origin" not in names
             and _provisional(fields)
         ):
             inferred = self._infer_origin(url, method, page, fields, initiator)
@@ -260,20 +263,16 @@ class HarEntries:
                 notes=notes,
             )
 
-        scheme, host, port, _ = split_url(url)
         ex = Exchange(
-            flow=f"{self.name}#{self.count}",
-            time=time,
-            method=method,
-            url=url,
-            request=Headers(fields),
-            status=status_out,
-            response=response,
-            error=error,
-            ms=ms,
-            client="",
-            host=host.strip("[]"),
-            port=port if port is not None else DEFAULT_PORTS.get(scheme, 0),
+            f"{self.name}#{self.count}",
+            time,
+            method,
+            url,
+            Headers(fields),
+            status_out,
+            response,
+            error,
+            ms,
             recorded=recorded,
             started=start,
             page=page,

@@ -90,6 +90,10 @@ class JsonStream:
     def value(self) -> Any:
         """Decode the next complete JSON value."""
         self._skip_ws()
+        if len(self._buf) - self._pos < self._chunk >> 2:
+            # A decode that hits the end of the buffer raises, and the error's line
+            # number is counted over the whole buffer: keep a quarter chunk ahead instead.
+            self._fill()
         while True:
             buf = self._buf
             try:

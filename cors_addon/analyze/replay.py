@@ -63,7 +63,8 @@ class Replay:
                 self.unsent += 1
                 orphan = inspector.unsent(recorded.preflight, ex.error)
                 return [(orphan[1], None)] if orphan is not None else []
-        seen = Seen(ex.wire, ex.time, ex.client, ex.host, ex.port, recorded)
+        host, port = ex.target() if self.rules is not None else (ex.host, ex.port)
+        seen = Seen(ex.wire, ex.time, ex.client, host, port, recorded)
         orphans, done = inspector.run(
             seen,
             ex.flow,
@@ -98,7 +99,7 @@ def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
     client = connection.Client(
         peername=(ex.client or "127.0.0.1", 0), sockname=("127.0.0.1", 0), timestamp_start=ex.time
     )
-    server = connection.Server(address=(ex.host, ex.port))
+    server = connection.Server(address=ex.target())
     flow = http.HTTPFlow(client, server)
     flow.request = http.Request.make(ex.method, ex.url, b"", mitm_headers(ex.request))
     flow.request.timestamp_start = ex.time
