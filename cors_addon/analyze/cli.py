@@ -20,6 +20,7 @@ from ..htmlreport import HtmlReport
 from ..rules import RulesError
 from ..rules import RuleSet
 from ..rules import load_rules
+from . import reader
 from .dryrun import DryRun
 from .needs import Needs
 from .progress import ProgressBar
@@ -120,7 +121,7 @@ class Analysis:
         if self.dry is not None:
             self.dry.new_capture()
         try:
-            for ex in capture.exchanges(bar):
+            for ex in reader.exchanges(capture, bar):
                 if self.dry is not None:
                     base, ruled = self.dry.feed(ex)
                     self._take(base, ruled)
