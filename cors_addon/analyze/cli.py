@@ -105,8 +105,12 @@ class Analysis:
         self.rules = rules
         self.report = TerminalReport()
         self.needs = Needs()
-        # --json prints the events: what the servers need is only for the options that say it
+        # --json prints the events: the report is not shown (its counts are kept), and what
+        # the servers need is only for the options that say it
+        self.want_report = not args.json
         self.want_needs = not args.json or args.server_fix or bool(args.suggest_rules)
+        self.cors_events = 0
+        self.blocked = 0
         self.html = HtmlReport("CORS report", ", ".join(args.files)) if args.html else None
         self.dry = DryRun(rules, args.browser) if rules is not None else None
         self.notes: list[str] = []
@@ -151,9 +155,15 @@ class Analysis:
     def _take(self, base: list[Emitted], shown: list[Emitted]) -> None:
         """`base`: events of the capture as it is; `shown`: what --json prints (the same,
         or with the rules of --dry-run applied)."""
-        report, needs, html = self.report, self.needs if self.want_needs else None, self.html
+        report = self.report if self.want_report else None
+        needs, html = self.needs if self.want_needs else None, self.html
         for event, ex in base:
-            report.add(event)
+            verdict = event["verdict"]
+            if verdict != "not-cors":
+                self.cors_events += 1
+                self.blocked += verdict == "blocked"
+            if report is not None:
+                report.add(event)
             if needs is not None:
                 needs.add(event, ex)
             if html is not None:
@@ -179,7 +189,7 @@ class Analysis:
     def text(self, color: bool) -> str:
         names = rule_names(self.needs)
         parts = ["\n".join(self.notes), self.report.render(color, names)]
-        if self.report.blocked:
+        if self.blocked:
             rules = suggest_rules(self.needs, self.args.files)
             parts.append(
                 "Unblock now through the proxy with these rules (python -m cors_addon"
@@ -225,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             err.write(f"{PROG}: interrupted\n")
             return 130
-    if unreadable == len(args.files) and not run.report.groups:
+    if unreadable == len(args.files) and not run.cors_events:
         return 2  # nothing was read: no report to give
 
     side = err if args.json else sys.stdout
@@ -249,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
         side.write(f"HTML report written to {args.html}\n")
     if unreadable:
         return 2
-    return 1 if run.report.blocked else 0
+    return 1 if run.blocked else 0
 
 
 def _write(path: str, text: str, err: TextIO) -> bool:
