@@ -469,7 +469,8 @@ class HtmlReport:
                 f"{ep.preflight_ms:,.0f} ms</td></tr>"
             )
         table = (
-            '<div class="table-wrap"><table class="sortable"><thead><tr><th>URL</th><th>page origin</th><th>methods</th>'
+            '<div class="table-wrap"><table class="sortable"><thead><tr><th>URL</th>'
+            "<th>page origin</th><th>methods</th>"
             '<th class="num">requests</th><th class="num">preflights</th>'
             '<th class="num">cache hits</th><th class="num">effective max-age</th>'
             '<th class="num">time in preflights</th></tr></thead><tbody>'

@@ -27,6 +27,7 @@ from .progress import ProgressBar
 from .replay import Emitted
 from .replay import Replay
 from .report import TerminalReport
+from .report import count
 from .serverfix import server_fixes
 from .sources import REORDER_WINDOW
 from .sources import Capture
@@ -142,14 +143,17 @@ class Analysis:
                 self._take(flushed, flushed)
                 unsent = replay.unsent
             self.flush()
-        facts = [f"{capture.kind}, {capture.count} entries"]
+        facts = [f"{capture.kind}, {count(capture.count, 'entry', 'entries')}"]
         if unsent:
-            facts.append(f"{unsent} actual requests never sent (their preflight failed) skipped")
+            facts.append(
+                f"{count(unsent, 'actual request')} that the browser never sent (stopped at or"
+                " after its preflight) skipped"
+            )
         self.notes.append(f"{capture.path}: {'; '.join(facts)}")
         if capture.late:
             self.notes.append(
-                f"{capture.path}: {capture.late} entries were further out of order than the"
-                f" reorder window ({REORDER_WINDOW} entries); their pairing may be off"
+                f"{capture.path}: {count(capture.late, 'entry', 'entries')} further out of order"
+                f" than the reorder window ({REORDER_WINDOW} entries): their pairing may be off"
             )
 
     def _take(self, base: list[Emitted], shown: list[Emitted]) -> None:
@@ -216,6 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     err: TextIO = sys.stderr
+    for option, out in (("--html", args.html), ("--suggest-rules", args.suggest_rules)):
+        problem = _unwritable(out) if out else None
+        if problem:  # found now, not after reading a large capture
+            err.write(f"{PROG}: {option}: cannot write {out}: {problem}\n")
+            return 2
     rules = None
     if args.dry_run:
         try:
@@ -260,6 +269,21 @@ def _run(args: argparse.Namespace) -> int:
     if unreadable:
         return 2
     return 1 if run.blocked else 0
+
+
+def _unwritable(path: str) -> str | None:
+    """Why `path` cannot be written, or None (a file made only to find out is removed)."""
+    if os.path.isdir(path):
+        return "it is a directory"
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        return e.strerror or str(e)
+    if not existed:
+        os.unlink(path)
+    return None
 
 
 def _write(path: str, text: str, err: TextIO) -> bool:

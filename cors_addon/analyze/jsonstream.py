@@ -22,11 +22,13 @@ _WS = " \t\r\n"
 
 
 class JsonStreamError(ValueError):
-    """The document is not the JSON it should be; `offset` is a character offset."""
+    """The document is not the JSON it should be; `offset` is a character offset;
+    `truncated`: the document ends before it is complete (cut short)."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, truncated: bool = False) -> None:
         super().__init__(message)
         self.offset = offset
+        self.truncated = truncated
 
 
 class JsonStream:
@@ -83,7 +85,7 @@ class JsonStream:
         ch = self.peek()
         if not ch or ch not in chars:
             found = f"'{ch}'" if ch else "the end of the file"
-            raise JsonStreamError(f"expected {what}, found {found}", self.offset)
+            raise JsonStreamError(f"expected {what}, found {found}", self.offset, not ch)
         self._pos += 1
         return ch
 
@@ -101,7 +103,9 @@ class JsonStream:
             except json.JSONDecodeError as e:
                 cut_short = e.msg.startswith("Unterminated string") or e.pos >= len(buf) - 16
                 if not cut_short or self._eof:
-                    raise JsonStreamError(e.msg, self._base + e.pos) from None
+                    # json's messages end in "at" before the position it adds: drop that.
+                    message = e.msg.removesuffix(" starting at").removesuffix(" at")
+                    raise JsonStreamError(message, self._base + e.pos, cut_short) from None
                 self._grow()
                 continue
             if end >= len(buf) and not self._eof and not isinstance(obj, dict | list | str):

@@ -197,8 +197,14 @@ class Capture:
                     else:
                         stream.skip()
         except JsonStreamError as e:
+            entry = f"entry {entries.count + 1}" if found else "the HAR's JSON"
+            if e.truncated:
+                raise self._fail(
+                    f"the file ends in the middle of {entry} (character {e.offset}): it is cut"
+                    " short, perhaps by an interrupted download or export"
+                ) from None
             where = f" in entry {entries.count + 1}" if found else ""
-            raise self._fail(f"not valid HAR JSON{where} (character {e.offset}): {e}") from None
+            raise self._fail(f"not valid HAR JSON{where} (character {e.offset}): {e}.") from None
         except HarEntryError as e:
             raise self._fail(f"entry {entries.count}: {e}") from None
         if not found:
