@@ -30,7 +30,7 @@ _DIM = "\x1b[2m"
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 preflight", "2 preflights"."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 @dataclass(slots=True)
