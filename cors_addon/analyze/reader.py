@@ -25,7 +25,6 @@ from typing import Any
 
 import cors_addon
 
-from ..engine import CorsWarning
 from ..engine import Headers
 from ..pipeline import Recorded
 from .exchange import Exchange
@@ -124,8 +123,7 @@ def _unpack(p: Packed) -> Exchange:
     flow, time, method, url, request, status, response, error, ms, client, host, port, rec = p
     recorded = None
     if rec is not None:
-        *fields, notes = rec
-        recorded = Recorded(*fields, notes=tuple(CorsWarning(*n) for n in notes))
+        recorded = Recorded(*rec)
     return Exchange(
         flow,
         time,
@@ -159,7 +157,7 @@ def _pack(ex: Exchange) -> Packed:
             r.failed,
             r.received,
             r.credentials_hidden,
-            tuple(tuple(n) for n in r.notes),
+            r.notes,  # CorsWarnings: named tuples, pickled as they are
         )
     response = ex.response.fields if ex.response is not None else None
     return (
