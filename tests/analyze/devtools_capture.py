@@ -150,11 +150,13 @@ def verdicts(requests: list[Request]) -> list[dict[str, Any]]:
     return out
 
 
-def capture(out_dir: Path) -> dict[str, Any]:
+def capture(out_dir: Path, only: set[str] | None = None) -> dict[str, Any]:
+    """Record the scenarios (all, or the ids in `only`) into out_dir; returns the verdicts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     events: list[Any] = []
+    scenarios = [s for s in SCENARIOS if only is None or s.id in only]
     with BrowserEnv(ADDON_ARGV) as env:
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             ph = Placeholders(env, scenario)
             setup = install(env, scenario, ph)
             host = CROSS_SITE_HOST if scenario.page == "A2" else PAGE_HOST
@@ -176,7 +178,7 @@ def capture(out_dir: Path) -> dict[str, Any]:
     truth = {
         "browser": version,
         "origins": origins,
-        "scenarios": [s.id for s in SCENARIOS],
+        "scenarios": [s.id for s in scenarios],
         "entries": verdicts(builder.ordered()),
     }
     with gzip.open(out_dir / "devtools.har.gz", "wt", encoding="utf-8") as f:
