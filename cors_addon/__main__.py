@@ -22,7 +22,14 @@ try:
     sys.argv[0] = "python -m cors_addon"
     previous = signal.signal(signal.SIGINT, _hold)
     try:
-        from .cli import main
+        if sys.argv[1:2] == ["analyze"]:
+            # The offline analyzer needs no proxy: mitmproxy's master and tools stay unloaded.
+            from .analyze.cli import main as analyze
+
+            def main() -> int:
+                return analyze(sys.argv[2:])
+        else:
+            from .cli import main
     except ModuleNotFoundError as e:
         if e.name != "mitmproxy":
             raise

@@ -35,22 +35,22 @@ from . import hooktiming
 from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
-from .engine import Headers
 from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
 from .pairing import Pending
 from .pipeline import FlowState
 from .pipeline import Inspector
+from .pipeline import Matcher
 from .recent import RecentEvents
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
-from .rules import load_rules
+from .rules.reload import RulesFile
 from .summary import Summary
-from .wire import client_id
 from .wire import header
-from .wire import wire_request
+from .wire import mitm_headers
+from .wire import seen
 from .wire import wire_response
 
 logger = logging.getLogger(__name__)
@@ -78,32 +78,13 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _mtime_ns(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
-def _mitm_headers(headers: Headers) -> http.Headers:
-    """Engine headers as mitmproxy's, which take only bytes. Names and values go back to the
-    bytes they were read from (a server's header name may be any bytes, not UTF-8)."""
-    return http.Headers(
-        [
-            (n.encode("utf-8", "surrogateescape"), v.encode("utf-8", "surrogateescape"))
-            for n, v in headers.fields
-        ]
-    )
-
-
 class CorsAddon:
     name = "cors"
 
     def __init__(self) -> None:
         self.filter: flowfilter.TFilter | None = None
         self.log: EventLog | None = None
-        self.rules: RuleSet | None = None
-        self.rules_mtime: float | None = None
+        self.rules_file: RulesFile | None = None
         self.rule_hits: Counter[str] = Counter()
         self.live = Inspector()
         self.replay = Inspector()
@@ -188,22 +169,16 @@ class CorsAddon:
             path = ctx.options.cors_rules
             if path:
                 try:
-                    mtime = _mtime_ns(path)  # before reading: a later save is not missed
-                    self._install_rules(load_rules(path), mtime)
+                    self.rules_file = RulesFile(path)
                 except RulesError as e:
                     raise exceptions.OptionsError(f"Invalid cors_rules: {e}") from e
             else:
-                self.rules = None
-                self.rules_mtime = None
+                self.rules_file = None
 
-    def _install_rules(self, rules: RuleSet, mtime: int | None) -> None:
-        """Put a whole rule set in place; `mtime` is the file's as seen before reading it."""
-        self.rules = rules
-        self.rules_mtime = mtime
-        active = sum(1 for r in rules.rules if r.enabled)
-        logger.info(f"cors: {active} of {len(rules.rules)} rules active from {rules.path}")
-        for warning in rules.warnings:
-            logger.warning(f"cors rules: {warning}")
+    @property
+    def rules(self) -> RuleSet | None:
+        """The active rules (None without a rules file)."""
+        return self.rules_file.rules if self.rules_file is not None else None
 
     def running(self) -> None:
         master = getattr(ctx, "master", None)
@@ -257,47 +232,13 @@ class CorsAddon:
         try:
             for pending, event in self.live.orphans(now):
                 self._emit_orphan(pending, event)
-            self._maybe_reload()
+            if self.rules_file is not None:
+                self.rules_file.check()
             hint = self.bypass.check(now)
             if hint:
                 logger.warning(f"cors: {hint}")
         except Exception as e:
             logger.warning(f"cors_addon: internal error in tick ({e})", exc_info=True)
-
-    # -- rules hot reload ----------------------------------------------------------------
-
-    def _maybe_reload(self) -> None:
-        if self.rules is None:
-            return
-        try:
-            mtime: float | None = os.stat(self.rules.path).st_mtime_ns
-        except OSError:
-            mtime = None
-        if mtime == self.rules_mtime:
-            return
-        if mtime is None:
-            self.rules_mtime = None
-            logger.warning(
-                f"cors rules: {self.rules.path} was deleted; the previous rules stay active."
-            )
-            return
-        self.reload_rules()
-
-    def reload_rules(self) -> RulesError | None:
-        """Load the rules file again; on an error keep the previous rules and return it."""
-        assert self.rules is not None
-        path = self.rules.path
-        # The mtime as seen before reading: a save that lands while we read changes it
-        # again, and the next tick loads that version (after it, it would be missed).
-        mtime = _mtime_ns(path)
-        try:
-            rules = load_rules(path)
-        except RulesError as e:
-            self.rules_mtime = mtime
-            logger.warning(f"cors rules NOT reloaded, the previous rules stay active: {e}")
-            return e
-        self._install_rules(rules, mtime)
-        return None
 
     # -- hooks ---------------------------------------------------------------------------
 
@@ -310,14 +251,11 @@ class CorsAddon:
         if self.rules is None or flow.response or flow.error or not flow.live:
             return
         state = self._inflight.get(flow.id)
-        if state is None or not state.c.is_preflight:
+        if state is None:
             return
-        rule = self._match_rule(flow, state)
-        if rule is None:
-            return
-        answer = self.live.answer(state, rule)
+        answer = self.live.before_send(state, self._matcher(flow))
         if answer is not None:
-            flow.response = http.Response.make(answer.status, b"", _mitm_headers(answer.headers))
+            flow.response = http.Response.make(answer.status, b"", mitm_headers(answer.headers))
 
     @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
@@ -364,26 +302,16 @@ class CorsAddon:
         return self.live if flow.live else self.replay
 
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
-        """Classify the request; pair an actual request with its preflight."""
+        """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
         req = flow.request
         origin = header(req, b"origin")
         if not self.bypass.settled:
             self.bypass.observe(req.host, origin, header(req, b"referer"), time.time())
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
-        inspector = self._inspector(flow)
-        if not flow.live:
-            # Replayed flows run on their own clock: expire the preflights whose window
-            # has passed before this flow could claim one of them.
-            for pending, event in inspector.orphans(req.timestamp_start):
-                self._emit_orphan(pending, event)
-        state = inspector.begin(
-            wire_request(flow, self.keep_host_header),
-            client=client_id(flow),
-            time=req.timestamp_start,
-            host=req.host.lower(),
-            port=req.port,
-        )
+        orphans, state = self._inspector(flow).start(seen(flow, self.keep_host_header))
+        for pending, event in orphans:
+            self._emit_orphan(pending, event)
         if state is None:
             return None
         if track:
@@ -392,45 +320,40 @@ class CorsAddon:
                 self._inflight.popitem(last=False)
         return state
 
-    def _match_rule(self, flow: http.HTTPFlow, state: FlowState) -> Rule | None:
-        """The first rule for a CORS flow. Rules never touch navigations, same-origin or
-        no-cors requests, nor flows read from a file."""
-        if state.rule is not None:
-            return state.rule
-        if self.rules is None or not state.c.cors or not flow.live:
+    def _matcher(self, flow: http.HTTPFlow) -> Matcher | None:
+        """The rules' matcher for a flow. Rules never touch flows read from a file."""
+        rules = self.rules
+        if rules is None or not flow.live:
             return None
-        rule = self.rules.match(state.facts(), flow)
-        if rule is not None:
-            state.rule = rule
-            self.rule_hits[rule.name] += 1
-        return rule
+
+        def match(state: FlowState) -> Rule | None:
+            rule = rules.match(state.facts(), flow)
+            if rule is not None:
+                self.rule_hits[rule.name] += 1
+            return rule
+
+        return match
 
     def _finish(self, flow: http.HTTPFlow, state: FlowState) -> None:
-        """Apply the rule, judge what the browser receives, emit the event."""
+        """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event."""
         resp = wire_response(flow.response) if flow.response is not None else None
-        changes = upstream = None
-        if resp is not None and flow.response is not None:
-            rule = self._match_rule(flow, state)
-            if rule is not None:
-                resp, changes, upstream = self.live.rewrite(state, rule, resp)
-                if not state.answered:
-                    self._write_back(flow.response, resp)
         ms = None
         start = flow.request.timestamp_start
         if flow.response is not None and flow.response.timestamp_start and start:
             ms = (flow.response.timestamp_start - start) * 1000
-        event = self._inspector(flow).finish(
+        done = self._inspector(flow).complete(
             state,
             flow.id,
             resp,
+            match=self._matcher(flow),
             error_text=flow.error.msg if flow.error is not None else None,
             ms=ms,
-            changes=changes,
-            upstream=upstream,
         )
+        if done.rewritten and flow.response is not None and done.sent is not None:
+            self._write_back(flow.response, done.sent)
         if state.c.is_preflight:
             self._preflight_flows[flow.id] = flow
-        self._emit(event, flow)
+        self._emit(done.event, flow)
 
     @staticmethod
     def _write_back(out: http.Response, resp: WireResponse) -> None:
@@ -439,7 +362,7 @@ class CorsAddon:
             out.status_code = resp.status
             out.reason = status_codes.RESPONSES.get(resp.status, "")
             out.content = b""
-        out.headers = _mitm_headers(resp.headers)
+        out.headers = mitm_headers(resp.headers)
 
     # -- outputs -----------------------------------------------------------------------
 
@@ -463,7 +386,9 @@ class CorsAddon:
         flow = self._preflight_flows.get(pending.flow)
         if flow is not None:
             flow.metadata["cors_orphan"] = event
-            flow.comment = f"{flow.comment}\n{render.comment(event)}"
+            # The orphan's verdict is the preflight's final outcome: the comment states it
+            # (the event keeps the preflight's own warnings, and says why it is an orphan).
+            flow.comment = render.comment(event)
             if event["verdict"] == "blocked":
                 flow.marked = render.MARK_BLOCKED
             master = getattr(ctx, "master", None)
@@ -510,9 +435,9 @@ class CorsAddon:
     @command.command("cors.reload")
     def reload(self) -> None:
         """Reload the rules file now."""
-        if self.rules is None:
+        if self.rules_file is None:
             raise exceptions.CommandError("No rules file is loaded (set cors_rules).")
-        error = self.reload_rules()
+        error = self.rules_file.reload()
         if error is not None:
             raise exceptions.CommandError(
                 f"Rules NOT reloaded, the previous rules stay active: {error}"

@@ -17,6 +17,7 @@ from .engine import Classification
 from .engine import CorsError
 from .engine import CorsWarning
 from .engine import Verdict
+from .engine.warnings import warning
 
 SCHEMA_VERSION = 1
 Event = dict[str, Any]
@@ -112,32 +113,26 @@ def build_event(
     }
 
 
-def orphan_event(preflight_event: Event, error: CorsError | None, window: float) -> Event:
-    """The event for a preflight that no actual request followed."""
+def orphan_event(
+    preflight_event: Event, error: CorsError | None, window: float, unsent: str | None = None
+) -> Event:
+    """The event for a preflight that no actual request followed (within `window`, or, as a
+    capture shows, that the browser never sent: `unsent` is the capture's error for it)."""
     event = dict(preflight_event)
     event["type"] = "orphan"
     event["preflight"] = dict(preflight_event["preflight"])
     if error is not None:
         event["verdict"] = "blocked"
         event["error"] = error.to_json()
-        cause = (
-            "The preflight passed only for a request without credentials, so the browser"
-            " most likely refused to send the actual request because it carries credentials."
-        )
     else:
         event["verdict"] = "unknown"
         event["error"] = None
-        cause = (
-            "The preflight passed, so no CORS rule stopped it: the page probably aborted the"
-            " request, or it reached the server by a path that bypasses the proxy."
-        )
-    event["warnings"] = [
-        *preflight_event["warnings"],
-        {
-            "code": "orphan-preflight",
-            "message": f"No actual request followed this preflight within {window:g} s. {cause}",
-        },
-    ]
+    if unsent is None:
+        variant = "credentials" if error is not None else None
+    else:
+        variant = "capture-credentials" if error is not None else "capture"
+    note = warning("orphan-preflight", variant, window=window, error=unsent)
+    event["warnings"] = [*preflight_event["warnings"], note.to_json()]
     return event
 
 

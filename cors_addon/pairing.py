@@ -2,6 +2,8 @@
 chains. Pure Python and bounded: memory does not grow with the number of flows.
 
 Time is the flows' own (request start), so captured traffic pairs exactly as live traffic.
+A capture that records which preflight an actual request followed pairs by that record
+instead (claim_flow), whatever the clock says.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .engine import CacheEntry
 from .engine import CorsError
 from .engine import PreflightCache
 from .engine import WireResponse
+from .engine import url_origin
 
 DEFAULT_WINDOW = 2.0  # seconds an actual request may take to follow its preflight
 
@@ -38,13 +41,17 @@ class Pending:
     event: dict[str, Any]
     error_with_credentials: CorsError | None
     done: bool = field(default=False)
+    promised: bool = False  # a capture lists its actual request: it never expires
 
 
 class Hop(NamedTuple):
-    """Where a redirected request's chain began: its first URL and that request's Origin."""
+    """Where a redirected request's chain began: its first URL and that request's Origin;
+    `tainted`: a redirect to another origin made the browser send `Origin: null` (Fetch's
+    tainted origin: the URL left was of neither the page's origin nor the new URL's)."""
 
     first: str
     origin: str | None
+    tainted: bool = False
 
 
 class Pairing:
@@ -64,6 +71,7 @@ class Pairing:
         self.cache_entries = cache_entries
         self._by_key: dict[PairKey, deque[Pending]] = {}
         self._queue: deque[Pending] = deque()
+        self._by_flow: dict[str, Pending] = {}  # what captures link to (bounded like _queue)
         self._redirects: OrderedDict[tuple[str, str], Hop] = OrderedDict()
         self._caches: dict[str, PreflightCache] = {}
         self.clock = 0.0  # the latest flow time seen
@@ -85,13 +93,20 @@ class Pairing:
         event: dict[str, Any],
         allowed: bool,
         error_with_credentials: CorsError | None = None,
+        *,
+        promised: bool = False,
     ) -> Pending:
         self.clock = max(self.clock, time)
-        pending = Pending(flow, key, time, announced, allowed, event, error_with_credentials)
+        pending = Pending(
+            flow, key, time, announced, allowed, event, error_with_credentials, promised=promised
+        )
         self._by_key.setdefault(key, deque()).append(pending)
         self._queue.append(pending)
+        self._by_flow[flow] = pending
         while len(self._queue) > self.max_pending:
             self._drop(self._queue.popleft())
+        while len(self._by_flow) > self.max_pending:  # promised ones out of the queue
+            self._drop(next(iter(self._by_flow.values())))
         return pending
 
     def store_in_cache(
@@ -106,6 +121,8 @@ class Pairing:
 
     def _drop(self, pending: Pending) -> None:
         pending.done = True
+        if self._by_flow.get(pending.flow) is pending:
+            del self._by_flow[pending.flow]
         queue = self._by_key.get(pending.key)
         if queue is not None:
             with contextlib.suppress(ValueError):
@@ -126,10 +143,35 @@ class Pairing:
             if not queue:
                 del self._by_key[key]
             pending.done = True
+            if self._by_flow.get(pending.flow) is pending:
+                del self._by_flow[pending.flow]
             return pending
         if queue is not None and not queue:
             self._by_key.pop(key, None)
         return None
+
+    def claim_flow(self, flow: str) -> Pending | None:
+        """The actual request the capture links to preflight `flow` arrived: return (and
+        consume) that preflight, if it is still waiting."""
+        pending = self._by_flow.get(flow)
+        if pending is None or pending.done:
+            return None
+        self._drop(pending)
+        return pending
+
+    def waiting(self, flow: str) -> Pending | None:
+        """Preflight `flow`, if it is still waiting for its actual request."""
+        pending = self._by_flow.get(flow)
+        return pending if pending is not None and not pending.done else None
+
+    def abandon(self, flow: str) -> Pending | None:
+        """The capture shows the actual request of preflight `flow` was never sent: stop
+        waiting for it. Returned when it is an orphan (a preflight judged allowed)."""
+        pending = self._by_flow.get(flow)
+        if pending is None or pending.done:
+            return None
+        self._drop(pending)
+        return pending if pending.allowed else None
 
     def cached(
         self,
@@ -158,6 +200,8 @@ class Pairing:
             pending = queue.popleft()
             if pending.done:
                 continue
+            if pending.promised and now != float("inf"):
+                continue  # leaves the queue, stays claimable by its flow id
             self._drop(pending)
             if pending.allowed:
                 orphans.append(pending)
@@ -165,7 +209,13 @@ class Pairing:
 
     def flush(self) -> list[Pending]:
         """Every preflight still waiting (at the end of a capture)."""
-        return self.expire(float("inf"))
+        orphans = self.expire(float("inf"))
+        for pending in list(self._by_flow.values()):  # promised ones that left the queue
+            if not pending.done:
+                self._drop(pending)
+                if pending.allowed:
+                    orphans.append(pending)
+        return orphans
 
     def pending_count(self) -> int:
         return sum(1 for p in self._queue if not p.done)
@@ -181,6 +231,9 @@ class Pairing:
         hop = prev if prev is not None else Hop(from_url, origin)
         if hop.origin is None and origin is not None:
             hop = hop._replace(origin=origin)
+        left = url_origin(from_url)
+        if not hop.tainted and url_origin(to_url) != left and hop.origin != left:
+            hop = hop._replace(tainted=True)
         self._redirects[(client, to_url)] = hop
         self._redirects.move_to_end((client, to_url))
         while len(self._redirects) > self.max_redirects:

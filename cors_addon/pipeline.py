@@ -1,16 +1,29 @@
-"""The whole per-flow decision, independent of mitmproxy, shared by the live addon and the
-offline analyzer: classify the request, pair it with its preflight, judge the response
-(before and after a rule), and build the event.
+"""The per-flow sequence, the one the live addon (and its `-r` replays) and `analyze` all run,
+independent of mitmproxy:
 
-    state = inspector.begin(wire, client=..., time=..., host=..., port=...)
-    ... (a rule may rewrite the response) ...
-    event = inspector.finish(state, flow_id, response)
+    expire orphans -> begin -> match a rule -> answer -> rewrite -> finish
+
+Inspector keeps what spans flows (pairing, the preflight-cache model, redirect chains) and
+runs the steps. Thin adapters turn what they hold into a Seen (the addon: a mitmproxy flow,
+in wire.py; the analyzer: a capture entry, in analyze/replay.py) and call
+
+    started = inspector.start(seen)                       # expire orphans, begin
+    answer = inspector.before_send(state, match)          # match a rule, answer a preflight
+    done = inspector.complete(state, flow_id, resp, match=match, ...)  # rewrite, finish
+
+at the moments a proxy can (a rule may need the request body, or the response), or, for a
+capture entry whose response is already known, `inspector.run(...)`: the same three calls in
+the same order. The verdict is decided in one place (Inspector.verdict) and the event built
+in one place (Inspector.finish, with events.build_event).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 
 from .engine import BrowserProfile
 from .engine import Classification
@@ -26,6 +39,7 @@ from .engine import is_redirect
 from .engine import judge
 from .engine import location_url
 from .engine import profile_for
+from .engine.warnings import warning
 from .events import Event
 from .events import build_event
 from .events import orphan_event
@@ -39,6 +53,58 @@ from .rules import apply_rewrite
 from .rules import rewrite_response
 
 Changes = dict[str, Any]
+Orphan = tuple[Pending, Event]  # a preflight no request followed, and its orphan event
+Matcher = Callable[["FlowState"], "Rule | None"]  # the first rule for a flow, if any
+
+
+@dataclass(slots=True)
+class Recorded:
+    """What a capture recorded about a request beyond its wire facts (None live).
+
+    `linked`: the capture says which preflight this actual request followed: `preflight`
+    (its flow id), or none at all; pairing then follows the capture, never the clock.
+    `followed`: a preflight whose actual request the capture shows was sent.
+    `kind`: the API that made it (the capture's resource type), for the console sentence.
+    `inferred_origin`: (origin, where it came from) when the capture had only provisional
+    headers and the adapter added the Origin the browser sent.
+    `failed`: the browser's own error for a request it got a response to (net::ERR_FAILED:
+    it blocked it); `received`: the capture records that the page got the response.
+    `credentials_hidden`: the capture cannot show credentials (no Cookie or Authorization:
+    a sanitized export, or provisional headers). `notes`: what the reader had to assume.
+    """
+
+    linked: bool = False
+    preflight: str | None = None
+    followed: bool = False
+    kind: str | None = None
+    inferred_origin: tuple[str, str] | None = None
+    failed: str | None = None
+    received: bool = False
+    credentials_hidden: bool = False
+    notes: tuple[CorsWarning, ...] = ()
+
+
+@dataclass(slots=True)
+class Seen:
+    """The request side of one flow, as an adapter hands it to the sequence."""
+
+    wire: WireRequest
+    time: float  # when the request went on the wire (epoch seconds)
+    client: str = ""
+    host: str = ""
+    port: int = 0
+    recorded: Recorded | None = None
+
+
+class Started(NamedTuple):
+    orphans: list[Orphan]  # preflights whose window passed before this flow began
+    state: FlowState | None  # None: no Origin header, nothing to inspect
+
+
+class Done(NamedTuple):
+    event: Event
+    sent: WireResponse | None  # what the browser gets (after a rule's rewrite)
+    rewritten: bool  # a rule changed the server's response (not an answer of the proxy's)
 
 
 @dataclass(slots=True)
@@ -56,6 +122,7 @@ class FlowState:
     redirected_from: str | None
     initiator: str | None = None  # the Origin of a redirect chain's first request
     predicted: Preflight | None = None  # the prediction, when the paired preflight overrode it
+    recorded: Recorded | None = None
     rule: Rule | None = None
     answered: bool = False
     _facts: FlowFacts | None = None
@@ -87,20 +154,9 @@ class FlowState:
         )
 
 
-_UNEXPECTED = (
-    "The browser preflighted a request that needs none by the method and header rules as"
-    " sent: an XMLHttpRequest upload listener or a streamed body forces one, the browser's"
-    " network stack rewrote a header after the check (Range: Bytes=0-1 is sent as bytes=0-1),"
-    " or a header the proxy takes for the browser's was set by the page."
-)
 _FORCED = (
     "the browser preflighted it though no method or header needs one: an XMLHttpRequest"
     " upload listener or a streamed body"
-)
-_MISSING = (
-    "This request needs a preflight but none was seen and no cached preflight covers it: the"
-    " proxy missed it (another connection, HTTP/3), an extension added a header, or the"
-    " browser's rules differ (check cors_browser)."
 )
 
 
@@ -125,21 +181,107 @@ def _as_preflighted(
 
 
 class Inspector:
+    """The per-flow sequence and the state that spans flows. One per clock: the live
+    addon keeps one for live flows and one for flows read from a file."""
+
     def __init__(self, browser: str = "auto", window: float = DEFAULT_WINDOW) -> None:
         self.browser = browser
         self.pairing = Pairing(window=window)
 
-    # -- request side --------------------------------------------------------------------
+    # -- the sequence, in the order a proxy can run it -----------------------------------
+
+    def start(self, seen: Seen) -> Started:
+        """Steps 1 and 2: expire the preflights whose window passed before this flow (on
+        the flows' own clock), then begin it."""
+        return Started(self.orphans(seen.time), self.begin_seen(seen))
+
+    def before_send(self, state: FlowState, match: Matcher | None) -> WireResponse | None:
+        """Steps 3 and 4, before the request goes upstream: a preflight's rule, and the
+        proxy's own answer when that rule says to answer it."""
+        if not state.c.is_preflight:
+            return None
+        rule = self.match(state, match)
+        return self.answer(state, rule) if rule is not None else None
+
+    def complete(
+        self,
+        state: FlowState,
+        flow_id: str,
+        resp: WireResponse | None,
+        *,
+        match: Matcher | None = None,
+        error_text: str | None = None,
+        ms: float | None = None,
+    ) -> Done:
+        """Steps 3, 5 and 6, once the response (or the failure) is known: the rule (if
+        none matched before the request went out), its rewrite, and the event."""
+        changes = upstream = None
+        sent = resp
+        if resp is not None:
+            rule = self.match(state, match)
+            if rule is not None:
+                sent, changes, upstream = self.rewrite(state, rule, resp)
+        event = self.finish(
+            state,
+            flow_id,
+            sent,
+            error_text=error_text if sent is None else None,
+            ms=ms,
+            changes=changes,
+            upstream=upstream,
+        )
+        return Done(event, sent, changes is not None and not state.answered)
+
+    def run(
+        self,
+        seen: Seen,
+        flow_id: str,
+        resp: WireResponse | None,
+        *,
+        match: Matcher | None = None,
+        error_text: str | None = None,
+        ms: float | None = None,
+    ) -> tuple[list[Orphan], Done | None]:
+        """The whole sequence for a flow whose response is already known (a capture): the
+        orphans expired before it, and its outcome (None when it is no CORS flow, or was
+        begun but never finished: no response and no error)."""
+        orphans, state = self.start(seen)
+        if state is None:
+            return orphans, None
+        answer = self.before_send(state, match)
+        if answer is not None:
+            resp, error_text = answer, None
+        if resp is None and error_text is None:
+            return orphans, None
+        return orphans, self.complete(
+            state, flow_id, resp, match=match, error_text=error_text, ms=ms
+        )
+
+    # -- the steps -------------------------------------------------------------------------
 
     def begin(
-        self, wire: WireRequest, *, client: str, time: float, host: str, port: int
+        self,
+        wire: WireRequest,
+        *,
+        client: str,
+        time: float,
+        host: str,
+        port: int,
+        recorded: Recorded | None = None,
     ) -> FlowState | None:
-        """Classify a request that carries an Origin header (None for any other)."""
+        """Classify a request that carries an Origin header (None for any other) and pair
+        an actual request with its preflight: the one the capture recorded, or else the
+        oldest one waiting for the same client, origin, URL and method."""
         headers = wire.headers
         if "origin" not in headers:
             return None
+        if recorded is not None and recorded.inferred_origin is not None:
+            wire, recorded = self._after_redirect(wire, client, recorded)
+            headers = wire.headers
         profile = profile_for(self.browser, headers.get("user-agent"))
         c = classify(wire, profile)
+        if recorded is not None and recorded.kind is not None and c.kind == "fetch":
+            c = c._replace(kind=recorded.kind)
         pairing = self.pairing
         paired = None
         predicted = None
@@ -148,10 +290,16 @@ class Inspector:
         else:
             hop = pairing.redirect_hop(client, wire.url)
             if c.cors:
-                paired = pairing.claim((client, c.origin or "null", wire.url, wire.method), time)
+                if recorded is not None and recorded.linked:
+                    paired = pairing.claim_flow(recorded.preflight) if recorded.preflight else None
+                else:
+                    key = (client, c.origin or "null", wire.url, wire.method)
+                    paired = pairing.claim(key, time)
                 if paired is not None:
                     if "authorization" in headers:
                         c = classify(wire, profile, paired.announced)
+                        if recorded is not None and recorded.kind is not None:
+                            c = c._replace(kind=recorded.kind)
                     c, predicted = _as_preflighted(c, paired.announced)
         return FlowState(
             wire,
@@ -165,7 +313,40 @@ class Inspector:
             hop.first if hop is not None else None,
             hop.origin if hop is not None else None,
             predicted,
+            recorded,
         )
+
+    def _after_redirect(
+        self, wire: WireRequest, client: str, recorded: Recorded
+    ) -> tuple[WireRequest, Recorded]:
+        """An inferred Origin after a redirect to another origin is 'null', as the browser
+        sent it (a tainted origin)."""
+        hop = self.pairing.redirected_from(client, wire.url)
+        if hop is None or not hop.tainted:
+            return wire, recorded
+        fields = [(n, "null" if n.lower() == "origin" else v) for n, v in wire.headers.fields]
+        source = "a redirect to another origin (the browser then sends Origin: null)"
+        return (
+            wire._replace(headers=Headers(fields)),
+            dataclasses.replace(recorded, inferred_origin=("null", source)),
+        )
+
+    def begin_seen(self, seen: Seen) -> FlowState | None:
+        return self.begin(
+            seen.wire,
+            client=seen.client,
+            time=seen.time,
+            host=seen.host,
+            port=seen.port,
+            recorded=seen.recorded,
+        )
+
+    def match(self, state: FlowState, match: Matcher | None) -> Rule | None:
+        """The flow's rule: the one matched already, else the matcher's. Rules never touch
+        a request CORS does not apply to (navigations, same-origin, no-cors)."""
+        if state.rule is None and match is not None and state.c.cors:
+            state.rule = match(state)
+        return state.rule
 
     def answer(self, state: FlowState, rule: Rule) -> WireResponse | None:
         """The proxy's own response to a real preflight, when the rule says to answer it."""
@@ -176,12 +357,19 @@ class Inspector:
         state.answered = True
         return WireResponse(status, Headers(headers))
 
-    # -- response side -------------------------------------------------------------------
-
-    def judge(
-        self, state: FlowState, resp: WireResponse | None, error_text: str | None = None
-    ) -> Verdict:
-        return judge(
+    def verdict(
+        self,
+        state: FlowState,
+        resp: WireResponse | None,
+        error_text: str | None = None,
+        *,
+        captured: bool = True,
+    ) -> tuple[Verdict, tuple[CorsWarning, ...]]:
+        """What the browser decides about this response: the one place a verdict is made
+        (for the browser's rules that cors_browser or the User-Agent chose), with the
+        warnings the capture's own record adds (only about the response it recorded, not
+        one a rule rewrote: `captured`)."""
+        verdict = judge(
             state.wire,
             state.c,
             resp,
@@ -190,6 +378,10 @@ class Inspector:
             error_text=error_text,
             initiator=state.initiator,
         )
+        recorded = state.recorded
+        if recorded is None or resp is None or state.c.is_preflight or not captured:
+            return verdict, ()
+        return _with_capture_evidence(verdict, recorded)
 
     def rewrite(
         self, state: FlowState, rule: Rule, resp: WireResponse
@@ -213,7 +405,7 @@ class Inspector:
             "removed": sorted(set(rewrite.removed) - set_names),
             "status": [resp.status, status] if status != resp.status else None,
         }
-        return new, changes, self.judge(state, resp)
+        return new, changes, self.verdict(state, resp)[0]
 
     def finish(
         self,
@@ -227,12 +419,11 @@ class Inspector:
         upstream: Verdict | None = None,
     ) -> Event:
         """Judge what the browser receives, update pairing and the cache model, and build
-        the event."""
+        the event: the one place an event of a flow is built."""
         c = state.c
-        verdict = self.judge(state, resp, error_text)
+        verdict, extra = self.verdict(state, resp, error_text, captured=changes is None)
         pairing = self.pairing
         key = state.key
-        extra: tuple[CorsWarning, ...] = ()
         cache = None
         max_age = None
         if c.is_preflight:
@@ -242,7 +433,13 @@ class Inspector:
             else:
                 pairing.forget_cached(state.profile, key)
         elif c.cors:
-            extra, cache = self._pairing_notes(state)
+            notes, cache = self._pairing_notes(state)
+            extra += notes
+        recorded = state.recorded
+        if recorded is not None:
+            if recorded.inferred_origin is not None:
+                extra += (_provisional(state, verdict),)
+            extra += recorded.notes
         if resp is not None and c.cors and verdict.verdict == "allowed" and is_redirect(resp):
             target = location_url(resp, state.wire.url)
             if target:
@@ -284,6 +481,7 @@ class Inspector:
                 event,
                 verdict.verdict == "allowed",
                 verdict.error_with_credentials,
+                promised=recorded is not None and recorded.followed,
             )
         return event
 
@@ -302,26 +500,25 @@ class Inspector:
         if paired is not None:
             if credentials:
                 pairing.mark_credentials(state.profile, state.key, paired.flow)
-            if not p.needed:
-                notes.append(CorsWarning("unexpected-preflight", _UNEXPECTED))
-            elif set(paired.announced) != set(p.headers):
+            announced, predicted = set(paired.announced), set(p.headers)
+            recorded = state.recorded
+            if recorded is not None and recorded.credentials_hidden:
+                # The capture removed Authorization (a sanitized export): the preflight
+                # announced it, the request cannot show it.
+                announced.discard("authorization")
+                predicted.discard("authorization")
+            if not p.needed and announced == set(paired.announced):
+                notes.append(warning("unexpected-preflight"))
+            elif announced != predicted:
                 notes.append(
-                    CorsWarning(
+                    warning(
                         "acrh-mismatch",
-                        "The preflight announced Access-Control-Request-Headers"
-                        f" '{','.join(paired.announced)}' but the request's headers predict"
-                        f" '{','.join(p.headers)}'.",
+                        announced=",".join(paired.announced),
+                        predicted=",".join(p.headers),
                     )
                 )
             if not paired.allowed:
-                notes.append(
-                    CorsWarning(
-                        "verdict-contradicted",
-                        f"The preflight (flow {paired.flow}) was judged blocked, yet the"
-                        " browser sent this request: it judged the preflight differently"
-                        " (check cors_browser).",
-                    )
-                )
+                notes.append(warning("verdict-contradicted", flow=paired.flow))
         elif p.needed:
             entry = pairing.cached(state.profile, state.key, p.headers, credentials, state.time)
             if entry is not None:
@@ -331,20 +528,63 @@ class Inspector:
                     "age": round(state.time - entry.stored_at, 3),
                 }
             else:
-                notes.append(CorsWarning("missing-preflight", _MISSING))
+                notes.append(warning("missing-preflight"))
         return tuple(notes), cache
 
     # -- orphans -------------------------------------------------------------------------
 
-    def orphans(self, now: float | None = None) -> list[tuple[Pending, Event]]:
-        """Preflights no actual request followed within the window, with their events."""
-        return [
-            (p, orphan_event(p.event, p.error_with_credentials, self.pairing.window))
-            for p in self.pairing.expire(now)
-        ]
+    def orphans(self, now: float | None = None) -> list[Orphan]:
+        """Step 1: the preflights no actual request followed within the window, with their
+        events."""
+        return [self._orphan(p) for p in self.pairing.expire(now)]
 
-    def flush(self) -> list[tuple[Pending, Event]]:
-        return [
-            (p, orphan_event(p.event, p.error_with_credentials, self.pairing.window))
-            for p in self.pairing.flush()
-        ]
+    def flush(self) -> list[Orphan]:
+        """Every preflight still waiting (at the end of a capture, or of the proxy)."""
+        return [self._orphan(p) for p in self.pairing.flush()]
+
+    def unsent(self, preflight_flow: str, error: str | None) -> Orphan | None:
+        """The capture shows that the browser never sent the actual request of this
+        preflight: the orphan now (None when the preflight was blocked, so no request was
+        expected, or is no longer waiting)."""
+        pending = self.pairing.abandon(preflight_flow)
+        if pending is None:
+            return None
+        return pending, orphan_event(
+            pending.event, pending.error_with_credentials, self.pairing.window, unsent=error
+        )
+
+    def _orphan(self, pending: Pending) -> Orphan:
+        window = self.pairing.window
+        return pending, orphan_event(pending.event, pending.error_with_credentials, window)
+
+
+def _with_capture_evidence(
+    verdict: Verdict, recorded: Recorded
+) -> tuple[Verdict, tuple[CorsWarning, ...]]:
+    """A request whose credentials the capture cannot show is judged without them; when
+    that verdict depends on credentials, the browser's own record of the request decides,
+    and a warning says so."""
+    if recorded.inferred_origin is not None and recorded.received and verdict.verdict == "blocked":
+        # The browser let the page have a response that a CORS check would have blocked:
+        # the request was not CORS-checked (a no-cors fetch, whose headers were provisional).
+        return Verdict("not-cors"), ()
+    alternative = verdict.error_with_credentials
+    if not recorded.credentials_hidden or verdict.verdict != "allowed" or alternative is None:
+        return verdict, ()
+    if recorded.failed:
+        note = warning(
+            "credentials-unknown", "failed", error=recorded.failed, message=alternative.message
+        )
+        kept = tuple(w for w in verdict.warnings if w.code != "credentials-would-block")
+        return Verdict("blocked", alternative, kept, alternative), (note,)
+    if recorded.received:
+        return verdict, ()  # the browser let the page have it: credentials-would-block says why
+    return verdict, (warning("credentials-unknown"),)
+
+
+def _provisional(state: FlowState, verdict: Verdict) -> CorsWarning:
+    assert state.recorded is not None and state.recorded.inferred_origin is not None
+    origin, source = state.recorded.inferred_origin
+    kind = "XMLHttpRequest" if state.c.kind == "XMLHttpRequest" else "fetch()"
+    variant = "no-cors" if verdict.verdict == "not-cors" and state.c.cors else None
+    return warning("provisional-headers", variant, origin=origin, source=source, kind=kind)

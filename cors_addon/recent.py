@@ -15,6 +15,7 @@ import os
 from collections import deque
 
 from .events import Event
+from .htmlreport import HtmlReport
 
 MAX_EVENTS = 10_000
 
@@ -36,8 +37,6 @@ class RecentEvents:
         return self.seen - len(self.events)
 
     def render_html(self) -> str:
-        from .analyze.html import HtmlReport  # the analyzer is loaded on first use only
-
         kept = len(self.events)
         subtitle = f"Live proxy, {kept:,} CORS events"
         if self.dropped:

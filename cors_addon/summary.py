@@ -14,6 +14,12 @@ MAX_PAIRS = 5000
 OTHER = ("(other)", "(other)")
 
 
+def target_of(url: str) -> tuple[str, str]:
+    """(host[:port] as shown, path without the query) of a URL."""
+    _, host, port, path = split_url(url)
+    return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
+
+
 @dataclass(slots=True)
 class PairStats:
     requests: int = 0
@@ -34,9 +40,7 @@ class Summary:
     def add(self, event: Event) -> None:
         if event["verdict"] == "not-cors":
             return
-        _, host, port, _ = split_url(event["url"])
-        target = host if port is None else f"{host}:{port}"
-        key = (event["origin"], target)
+        key = (event["origin"], target_of(event["url"])[0])
         stats = self.pairs.get(key)
         if stats is None:
             if len(self.pairs) >= self.max_pairs:

@@ -1,6 +1,9 @@
-"""mitmproxy flows to engine wire facts: the only place that reads mitmproxy's HTTP types."""
+"""mitmproxy flows to engine wire facts and back: the only place that converts between
+mitmproxy's HTTP types and the engine's."""
 
 from __future__ import annotations
+
+import codecs
 
 from mitmproxy import http
 from mitmproxy.proxy.mode_specs import ReverseMode
@@ -8,6 +11,7 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 from .engine import Headers
 from .engine import WireRequest
 from .engine import WireResponse
+from .pipeline import Seen
 
 
 def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
@@ -38,8 +42,48 @@ def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireReq
     )
 
 
+def seen(flow: http.HTTPFlow, keep_host_header: bool = False) -> Seen:
+    """The request side of a mitmproxy flow, for the per-flow sequence (pipeline)."""
+    req = flow.request
+    return Seen(
+        wire_request(flow, keep_host_header),
+        req.timestamp_start,
+        client_id(flow),
+        req.host.lower(),
+        req.port,
+    )
+
+
 def wire_response(resp: http.Response) -> WireResponse:
     return WireResponse(resp.status_code, Headers.from_bytes(resp.headers.fields))
+
+
+_REPLACEMENT = "\ufffd".encode()
+
+
+def _header_surrogates(e: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler for header text: a surrogate U+DC80..U+DCFF is the byte that
+    Headers.from_bytes could not decode (surrogateescape) and goes back as that byte; any
+    other lone surrogate (text from a HAR's JSON may hold one) becomes U+FFFD."""
+    assert isinstance(e, UnicodeEncodeError)
+    out = b"".join(
+        bytes((ord(c) - 0xDC00,)) if 0xDC80 <= ord(c) <= 0xDCFF else _REPLACEMENT
+        for c in e.object[e.start : e.end]
+    )
+    return out, e.end
+
+
+codecs.register_error("cors_addon.header", _header_surrogates)
+
+
+def header_bytes(text: str) -> bytes:
+    """Header text (a name or a value) as the bytes it stands for."""
+    return text.encode("utf-8", "cors_addon.header")
+
+
+def mitm_headers(headers: Headers) -> http.Headers:
+    """Engine headers as mitmproxy's, which hold bytes: the one encoder of header text."""
+    return http.Headers([(header_bytes(n), header_bytes(v)) for n, v in headers.fields])
 
 
 def client_id(flow: http.HTTPFlow) -> str:

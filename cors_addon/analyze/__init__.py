@@ -5,11 +5,14 @@ runs of a rules file.
     from cors_addon.analyze import events, render_html
     html = render_html(events("page.har"))
 
-Modules: sources (open a capture, wire order), jsonstream (streaming JSON), har and flowfile
-(capture formats), exchange (one captured request/response), replay (the Inspector over a
-capture), report (terminal), html (HTML report), needs (least privilege from traffic),
-serverfix (framework configurations), suggest (rules.toml), dryrun (a rules file's effect),
-progress (stderr bar), cli (the `analyze` command).
+Modules: sources (open a capture, its order), jsonstream (streaming JSON), har and flowfile
+(capture formats), links (which preflight a browser's capture pairs with each request),
+reader (a large capture read in a second process), exchange (one captured
+request/response), replay (the capture-entry adapter of the per-flow sequence,
+cors_addon.pipeline), report (terminal), needs (least privilege from traffic), serverfix
+(framework configurations), suggest (rules.toml), dryrun (a rules file's effect), progress
+(stderr bar), cli (the `analyze` command). The HTML report is cors_addon.htmlreport, shared
+with the live proxy's cors.report command; the live proxy never imports this package.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..events import Event
-from .html import render_html
+from ..htmlreport import render_html
 from .replay import Replay
 from .sources import Capture
 from .sources import CaptureError

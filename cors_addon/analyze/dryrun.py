@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from ..events import Event
 from ..rules import RuleSet
+from ..summary import target_of
 from .exchange import Exchange
 from .replay import Emitted
 from .replay import Replay
-from .report import target_of
 
 MAX_LINES = 200
 _MAX_REMEMBERED = 4096

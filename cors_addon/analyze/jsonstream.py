@@ -22,11 +22,13 @@ _WS = " \t\r\n"
 
 
 class JsonStreamError(ValueError):
-    """The document is not the JSON it should be; `offset` is a character offset."""
+    """The document is not the JSON it should be; `offset` is a character offset;
+    `truncated`: the document ends before it is complete (cut short)."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, truncated: bool = False) -> None:
         super().__init__(message)
         self.offset = offset
+        self.truncated = truncated
 
 
 class JsonStream:
@@ -83,13 +85,17 @@ class JsonStream:
         ch = self.peek()
         if not ch or ch not in chars:
             found = f"'{ch}'" if ch else "the end of the file"
-            raise JsonStreamError(f"expected {what}, found {found}", self.offset)
+            raise JsonStreamError(f"expected {what}, found {found}", self.offset, not ch)
         self._pos += 1
         return ch
 
     def value(self) -> Any:
         """Decode the next complete JSON value."""
         self._skip_ws()
+        if len(self._buf) - self._pos < self._chunk >> 2:
+            # A decode that hits the end of the buffer raises, and the error's line
+            # number is counted over the whole buffer: keep a quarter chunk ahead instead.
+            self._fill()
         while True:
             buf = self._buf
             try:
@@ -97,7 +103,9 @@ class JsonStream:
             except json.JSONDecodeError as e:
                 cut_short = e.msg.startswith("Unterminated string") or e.pos >= len(buf) - 16
                 if not cut_short or self._eof:
-                    raise JsonStreamError(e.msg, self._base + e.pos) from None
+                    # json's messages end in "at" before the position it adds: drop that.
+                    message = e.msg.removesuffix(" starting at").removesuffix(" at")
+                    raise JsonStreamError(message, self._base + e.pos, cut_short) from None
                 self._grow()
                 continue
             if end >= len(buf) and not self._eof and not isinstance(obj, dict | list | str):

@@ -1,12 +1,17 @@
-"""Captured exchanges through the Inspector, in the order and with the calls the live addon
-makes for each flow, so pairing, the preflight cache model and orphans come out as the proxy
-would have logged them. With a RuleSet, each flow is treated as the live proxy treats a live
-one (answer, then rewrite), which is what a dry run of the rules needs.
+"""Captured exchanges through the per-flow sequence (pipeline.Inspector.run), the same steps
+in the same order the live addon runs for each flow, so pairing, the preflight-cache model
+and orphans come out as the proxy would have logged them. With a RuleSet, each flow is
+treated as the live proxy treats a live one (answer, then rewrite), which is what a dry run
+of the rules needs.
+
+The adapter's own part: an actual request that the capture lists but the browser never sent
+(its preflight failed, or passed only without the credentials it carried: Chrome lists it
+with status 0 and net::ERR_FAILED) is skipped, as it never reached any proxy; its preflight,
+if it passed, is an orphan at once.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from collections.abc import Iterator
 
@@ -15,31 +20,15 @@ from mitmproxy import http
 
 from ..events import Event
 from ..pairing import DEFAULT_WINDOW
-from ..pipeline import Changes
 from ..pipeline import FlowState
 from ..pipeline import Inspector
+from ..pipeline import Matcher
+from ..pipeline import Seen
 from ..rules import Rule
 from ..rules import RuleSet
+from ..wire import mitm_headers
+from .exchange import BLOCKED_BY_THE_BROWSER
 from .exchange import Exchange
-
-# A preflight failed: the browser never sends its actual request, but Chrome's HAR lists
-# it (status 0). Such an entry within this many seconds of the failure is skipped.
-UNSENT_SLACK = 10.0
-_MAX_FAILED = 1024
-
-_NOTES = {
-    "unanswered": (
-        "capture-no-response",
-        "The capture holds no response for this request (status 0, {error}). Browsers"
-        " record a CORS failure this way when they keep no response headers, so the exact"
-        " reason is unknown: capture through the proxy, or with a browser that keeps the"
-        " headers (current Chrome does), to see it.",
-    ),
-    "status-missing": (
-        "capture-status-missing",
-        "The capture has the response's headers but status 0; it was judged as a 200.",
-    ),
-}
 
 Emitted = tuple[Event, Exchange | None]  # the event, and the exchange it is about (not orphans)
 
@@ -55,8 +44,7 @@ class Replay:
     ) -> None:
         self.inspector = Inspector(browser, window)
         self.rules = rules
-        self.unsent = 0  # actual requests skipped: never sent, their preflight failed
-        self._failed: OrderedDict[tuple[str, str, str, str], float] = OrderedDict()
+        self.unsent = 0  # actual requests skipped: listed, but never sent by the browser
         self._needs_flow = rules is not None and any(r.filter is not None for r in rules.rules)
 
     def run(self, exchanges: Iterable[Exchange]) -> Iterator[Emitted]:
@@ -65,72 +53,45 @@ class Replay:
         yield from self.finish()
 
     def feed(self, ex: Exchange) -> list[Emitted]:
-        out: list[Emitted] = []
-        if ex.status is None and self._never_sent(ex):
-            self.unsent += 1
-            return out
+        if "origin" not in ex.request:
+            return []  # nothing to inspect, as in the proxy (which checks this first too)
         inspector = self.inspector
-        state = inspector.begin(ex.wire, client=ex.client, time=ex.time, host=ex.host, port=ex.port)
-        if state is None:
-            return out
-        out.extend((event, None) for _, event in inspector.orphans(ex.time))
-        rule = self._rule(ex, state)
-        resp = ex.wire_response
-        error = ex.error
-        if rule is not None:
-            answer = inspector.answer(state, rule)
-            if answer is not None:
-                resp, error = answer, None
-        if resp is None and error is None:
-            return out  # an incomplete flow: begun, never finished, as in the proxy
-        changes: Changes | None = None
-        upstream = None
-        if resp is not None and rule is not None:
-            resp, changes, upstream = inspector.rewrite(state, rule, resp)
-        event = inspector.finish(
-            state,
+        recorded = ex.recorded
+        if ex.status is None and recorded is not None and recorded.preflight is not None:
+            pending = inspector.pairing.waiting(recorded.preflight)
+            if pending is not None and (not pending.allowed or ex.error == BLOCKED_BY_THE_BROWSER):
+                self.unsent += 1
+                orphan = inspector.unsent(recorded.preflight, ex.error)
+                return [(orphan[1], None)] if orphan is not None else []
+        host, port = ex.target() if self.rules is not None else (ex.host, ex.port)
+        seen = Seen(ex.wire, ex.time, ex.client, host, port, recorded)
+        orphans, done = inspector.run(
+            seen,
             ex.flow,
-            resp,
-            error_text=error if resp is None else None,
+            ex.wire_response,
+            match=self._matcher(ex),
+            error_text=ex.error,
             ms=ex.ms,
-            changes=changes,
-            upstream=upstream,
         )
-        if ex.note in _NOTES:
-            code, text = _NOTES[ex.note]
-            event["warnings"].append({"code": code, "message": text.format(error=ex.error)})
-        if state.c.is_preflight and event["verdict"] == "blocked":
-            self._remember_failure(state, ex.time)
-        out.append((event, ex))
+        out: list[Emitted] = [(event, None) for _, event in orphans]
+        if done is not None:
+            out.append((done.event, ex))
         return out
 
     def finish(self) -> list[Emitted]:
         """The end of the capture: every preflight still waiting is an orphan."""
         return [(event, None) for _, event in self.inspector.flush()]
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _rule(self, ex: Exchange, state: FlowState) -> Rule | None:
-        if self.rules is None or not state.c.cors:
+    def _matcher(self, ex: Exchange) -> Matcher | None:
+        rules = self.rules
+        if rules is None:
             return None
         flow = _synthetic_flow(ex) if self._needs_flow else None
-        return self.rules.match(state.facts(), flow)
 
-    def _remember_failure(self, state: FlowState, time: float) -> None:
-        key = state.key
-        self._failed[key] = time
-        self._failed.move_to_end(key)
-        while len(self._failed) > _MAX_FAILED:
-            self._failed.popitem(last=False)
+        def match(state: FlowState) -> Rule | None:
+            return rules.match(state.facts(), flow)
 
-    def _never_sent(self, ex: Exchange) -> bool:
-        """An entry without a response whose preflight failed just before: the browser
-        never sent it (Chrome's HAR lists it all the same)."""
-        origin = ex.request.get("origin")
-        if origin is None:
-            return False
-        failed = self._failed.get((ex.client, origin, ex.url, ex.method))
-        return failed is not None and 0 <= ex.time - failed <= UNSENT_SLACK
+        return match
 
 
 def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
@@ -138,25 +99,12 @@ def _synthetic_flow(ex: Exchange) -> http.HTTPFlow:
     client = connection.Client(
         peername=(ex.client or "127.0.0.1", 0), sockname=("127.0.0.1", 0), timestamp_start=ex.time
     )
-    server = connection.Server(address=(ex.host, ex.port))
+    server = connection.Server(address=ex.target())
     flow = http.HTTPFlow(client, server)
-    flow.request = http.Request.make(ex.method, ex.url, b"", _raw(ex.request.fields))
+    flow.request = http.Request.make(ex.method, ex.url, b"", mitm_headers(ex.request))
     flow.request.timestamp_start = ex.time
     resp = ex.wire_response
     if resp is not None:
-        flow.response = http.Response.make(resp.status, b"", _raw(resp.headers.fields))
+        flow.response = http.Response.make(resp.status, b"", mitm_headers(resp.headers))
     flow.live = False
     return flow
-
-
-def _raw(fields: tuple[tuple[str, str], ...]) -> http.Headers:
-    return http.Headers([(_bytes(n), _bytes(v)) for n, v in fields])
-
-
-def _bytes(text: str) -> bytes:
-    """Header text back to bytes: undecodable bytes kept, a lone surrogate (a HAR's JSON can
-    hold one) replaced rather than raised."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
-from ..engine.origins import split_url
 from ..events import Event
 from ..render import reasons_text
+from ..summary import target_of
 from .needs import grant_key
 
 MAX_GROUPS = 500
@@ -28,10 +28,9 @@ _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 
 
-def target_of(url: str) -> tuple[str, str]:
-    """(host[:port] as shown, path without the query) of a URL."""
-    _, host, port, path = split_url(url)
-    return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 preflight", "2 preflights"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 @dataclass(slots=True)
@@ -133,18 +132,23 @@ class TerminalReport:
 
     def headline(self) -> str:
         t = self.totals
-        parts = [f"{t['requests']} CORS requests sent"]
+        parts = [f"{count(t['requests'], 'CORS request')} sent"]
         if t["stopped"]:
             parts.append(f"{t['stopped']} more stopped at their preflight")
         parts += [
-            f"{t['preflights']} preflights",
+            count(t["preflights"], "preflight"),
             f"{t['cache hits']} served from the preflight cache",
             f"{t['blocked']} blocked",
         ]
         if t["orphans"]:
-            parts.append(f"{t['orphans']} preflights with no request after them")
+            parts.append(f"{count(t['orphans'], 'preflight')} with no request after them")
         if t["not-cors"]:
-            parts.append(f"{t['not-cors']} requests with an Origin that CORS does not apply to")
+            n = t["not-cors"]
+            parts.append(
+                f"{count(n, 'request')} with an Origin that CORS does not apply to"
+                if n != 1
+                else "1 request with an Origin that CORS does not apply to"
+            )
         return ", ".join(parts)
 
     def render(
@@ -163,7 +167,8 @@ class TerminalReport:
             head = f"{group.origin} -> {group.target}"
             stats = [f"{group.blocked} blocked", f"{group.allowed} allowed"]
             if group.preflights:
-                stats.append(f"{group.preflights} preflights ({group.preflight_ms:.0f} ms)")
+                preflights = count(group.preflights, "preflight")
+                stats.append(f"{preflights} ({group.preflight_ms:.0f} ms)")
             if group.cache_hits:
                 stats.append(f"{group.cache_hits} from the preflight cache")
             lines.append(f"{paint(head, _BOLD)}: {', '.join(stats)}")
@@ -177,9 +182,10 @@ class TerminalReport:
             for row in rows:
                 lines.extend(self._row(row, paint, rule_names or {}))
             if group.hidden:
-                lines.append(f"  ... and {group.hidden} more flows on other paths")
+                lines.append(f"  ... and {count(group.hidden, 'more flow')} on other paths")
         if self.other_groups:
-            lines.append(f"\n... and {self.other_groups} flows of other origin/host pairs")
+            flows = count(self.other_groups, "flow")
+            lines.append(f"\n... and {flows} of other origin/host pairs")
         return "\n".join(lines)
 
     @staticmethod

@@ -4,8 +4,10 @@ Kinds, told apart by content, not by name: a HAR file (JSON), a mitmproxy flow f
 either compressed with gzip (`.har.gz`) or zlib (mitmproxy's `.zhar`).
 
 Captures are mostly in order already; a bounded heap (`REORDER_WINDOW` exchanges) puts the
-rest in order of wire time without loading the file. An exchange later than the window
-allows is still analyzed, and counted in `Capture.late`.
+rest in order without loading the file: a browser's HAR in the order the page issued the
+requests (startedDateTime), then each preflight linked to its request (links.py); a flow
+file or mitmproxy's HAR in wire order. An exchange later than the window allows is still
+analyzed, and counted in `Capture.late`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import heapq
+import itertools
 import os
 import zlib
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from .har import HarEntries
 from .har import HarEntryError
 from .jsonstream import JsonStream
 from .jsonstream import JsonStreamError
+from .links import Linker
 
 REORDER_WINDOW = 2048
 
@@ -73,7 +77,8 @@ class _ZlibReader:
 
 
 class Capture:
-    """One capture file. Iterate `exchanges()` once; `kind`, `late` and `size` describe it."""
+    """One capture file. Iterate `exchanges()` once; `kind`, `count` (entries or flows read),
+    `late` and `size` describe it."""
 
     def __init__(self, path: str, label: str | None = None) -> None:
         self.path = path
@@ -82,6 +87,7 @@ class Capture:
         self.late = 0
         self.count = 0
         self.size = 0
+        self.linked = False  # a browser's capture: pairing by its records (links.py)
         self._raw: IO[bytes] | None = None
 
     def position(self) -> int:
@@ -120,7 +126,24 @@ class Capture:
         """Every exchange, in order of wire time (within the reorder window)."""
         f = self._open()
         try:
-            yield from self._ordered(self._read(f, progress))
+            ordered = self._ordered(self._read(f, progress))
+            first = next(ordered, None)
+            if first is None:
+                return
+            items = itertools.chain((first,), ordered)
+            if not self.linked:
+                yield from items
+                return
+            linker = Linker(REORDER_WINDOW)
+            failure: CaptureError | None = None
+            try:
+                for ex in items:
+                    yield from linker.feed(ex)
+            except CaptureError as e:
+                failure = e  # what was read before the problem is still analyzed
+            yield from linker.flush()
+            if failure is not None:
+                raise failure
         except (OSError, EOFError, zlib.error) as e:
             raise self._fail(f"cannot read the file: {e}") from None
         finally:
@@ -143,7 +166,6 @@ class Capture:
                 f"neither a HAR file (JSON) nor a mitmproxy flow file (it starts with {first!r})"
             )
         for n, item in enumerate(items, 1):
-            self.count = n
             if progress is not None and n % 256 == 0:
                 progress(self.position())
             yield item
@@ -162,17 +184,27 @@ class Capture:
                         creator = stream.value()
                         if isinstance(creator, dict) and isinstance(creator.get("name"), str):
                             entries.creator = creator["name"]
+                    elif name == "pages":
+                        entries.add_pages(stream.value())
                     elif name == "entries":
                         found = True
+                        self.linked = not entries.wire_start
                         for entry in stream.items():
                             ex = entries.exchange(entry)
+                            self.count = entries.count
                             if ex is not None:
                                 yield ex
                     else:
                         stream.skip()
         except JsonStreamError as e:
+            entry = f"entry {entries.count + 1}" if found else "the HAR's JSON"
+            if e.truncated:
+                raise self._fail(
+                    f"the file ends in the middle of {entry} (character {e.offset}): it is cut"
+                    " short, perhaps by an interrupted download or export"
+                ) from None
             where = f" in entry {entries.count + 1}" if found else ""
-            raise self._fail(f"not valid HAR JSON{where} (character {e.offset}): {e}") from None
+            raise self._fail(f"not valid HAR JSON{where} (character {e.offset}): {e}.") from None
         except HarEntryError as e:
             raise self._fail(f"entry {entries.count}: {e}") from None
         if not found:
@@ -180,7 +212,9 @@ class Capture:
 
     def _flows(self, f: IO[bytes]) -> Iterator[Exchange]:
         try:
-            yield from flowfile.exchanges(f)
+            for n, ex in enumerate(flowfile.exchanges(f), 1):
+                self.count = n
+                yield ex
         except FlowReadException as e:
             raise self._fail(f"not a readable mitmproxy flow file: {e}") from None
         except (ValueError, KeyError, TypeError) as e:
@@ -194,7 +228,7 @@ class Capture:
         failure: CaptureError | None = None
         try:
             for seq, ex in enumerate(items):
-                heapq.heappush(heap, (ex.time, seq, ex))
+                heapq.heappush(heap, (ex.time if ex.started is None else ex.started, seq, ex))
                 if len(heap) > REORDER_WINDOW:
                     t, _, out = heapq.heappop(heap)
                     if t < last:

@@ -1,5 +1,6 @@
 """The catalogue: every failure id with Chromium's CorsError name and console text, Firefox's
-reason code and a one-line fix; preflight reasons in words; warning texts.
+reason code and a one-line fix; preflight reasons in words. Warning texts are in
+warnings.py.
 
 Console texts follow Chromium's cors_error_string.cc (GetErrorStringForConsoleMessage).
 """

@@ -19,6 +19,7 @@ from .model import Failure
 from .model import Verdict
 from .model import WireRequest
 from .model import WireResponse
+from .warnings import warning
 
 NOT_CORS = Verdict("not-cors")
 
@@ -74,10 +75,6 @@ _PLUMBING_HEADERS = frozenset(
 )
 
 
-def _warn(code: str, message: str) -> CorsWarning:
-    return CorsWarning(code, message)
-
-
 _NOT_WORTH_A_WARNING = SAFELISTED_RESPONSE_HEADERS | _PLUMBING_HEADERS
 
 
@@ -102,59 +99,28 @@ def _info_warnings(resp: WireResponse, credentials: bool, warnings: list[CorsWar
     hidden = _unreadable_headers(resp, credentials)
     if hidden:
         names = ", ".join(hidden)
-        warnings.append(
-            _warn(
-                "headers-not-exposed",
-                f"The page cannot read {names}: list them in Access-Control-Expose-Headers.",
-            )
-        )
+        warnings.append(warning("headers-not-exposed", names=names))
     acao = (h.get("access-control-allow-origin") or "").strip()
     if acao and acao != "*":
         vary = (h.get("vary") or "").lower()
         cache_control = (h.get("cache-control") or "").lower()
         if "origin" not in vary and "*" not in vary and "no-store" not in cache_control:
-            warnings.append(
-                _warn(
-                    "vary-origin-missing",
-                    f"Access-Control-Allow-Origin names one origin ({acao}) but the response has no"
-                    " 'Vary: Origin': a shared or browser cache may hand it to another origin,"
-                    " which then fails CORS.",
-                )
-            )
+            warnings.append(warning("vary-origin-missing", acao=acao))
     if credentials:
         exposed = parse_token_list(h.get("access-control-expose-headers")) or ()
         if "*" in exposed:
-            warnings.append(
-                _warn(
-                    "expose-headers-wildcard-with-credentials",
-                    "Access-Control-Expose-Headers '*' is a literal name for a credentialed"
-                    " request: list the header names.",
-                )
-            )
+            warnings.append(warning("expose-headers-wildcard-with-credentials"))
 
 
 def _status_hidden(resp: WireResponse, warnings: list[CorsWarning], preflight: bool) -> None:
     if resp.status >= 400:
         what = "the preflight" if preflight else "the request"
-        warnings.append(
-            _warn(
-                "status-hidden",
-                f"The server answered {what} with {resp.status}; the page never sees that status,"
-                " only a CORS network error (fetch: 'TypeError: Failed to fetch', XHR: status 0).",
-            )
-        )
+        warnings.append(warning("status-hidden", what=what, status=resp.status))
 
 
 def _mode_warning(c: Classification, warnings: list[CorsWarning]) -> None:
     if c.mode_inferred and not c.is_preflight:
-        warnings.append(
-            _warn(
-                "mode-inferred",
-                "No Sec-Fetch-Mode header (browsers send it only to https and localhost):"
-                " assumed a fetch()/XHR in cors mode. A form post or a no-cors request is not"
-                " CORS-checked.",
-            )
-        )
+        warnings.append(warning("mode-inferred"))
 
 
 def _network_error(
@@ -197,13 +163,7 @@ def judge_request(
     _mode_warning(c, warnings)
     h = req.headers
     if resp.status == 304 and ("if-none-match" in h or "if-modified-since" in h):
-        warnings.append(
-            _warn(
-                "revalidation-304",
-                "A 304 answer to a cache revalidation is not CORS-checked; the browser uses its"
-                " stored response, which passed the check when it was stored.",
-            )
-        )
+        warnings.append(warning("revalidation-304"))
         return Verdict("allowed", None, tuple(warnings))
 
     credentials = c.credentials == "include"
@@ -232,14 +192,7 @@ def judge_request(
         alt_failure = cors_check(c.origin, resp.headers, True)
         if alt_failure is not None:
             alternative = render(alt_failure)
-            warnings.append(
-                _warn(
-                    "credentials-would-block",
-                    "Allowed because the request shows no credentials. Sent with credentials"
-                    " (fetch credentials: 'include', XHR withCredentials) it would be blocked: "
-                    + alternative.message,
-                )
-            )
+            warnings.append(warning("credentials-would-block", message=alternative.message))
     if not is_redirect(resp):
         _info_warnings(resp, credentials, warnings)
     return Verdict("allowed", None, tuple(warnings), alternative)
@@ -282,14 +235,7 @@ def judge_preflight(
     warnings: list[CorsWarning] = []
     pna = "access-control-request-private-network" in req.headers
     if pna:
-        warnings.append(
-            _warn(
-                "legacy-pna-preflight",
-                "Access-Control-Request-Private-Network: an older Chrome (104-141) sent a Private"
-                " Network Access preflight. It needed 'Access-Control-Allow-Private-Network: true';"
-                " current Chrome asks the user for Local Network Access permission instead.",
-            )
-        )
+        warnings.append(warning("legacy-pna-preflight"))
     failure = preflight_check(origin, method, announced, resp, credentials, profile)
     if (
         failure is not None
@@ -299,11 +245,7 @@ def judge_preflight(
         # A preflight sent only for Private Network Access: Chrome only warned when it failed.
         error = render(failure)
         warnings.append(
-            _warn(
-                "legacy-pna-preflight-failed",
-                f"This Private Network Access preflight failed ({error.code}: {error.message})"
-                " but Chrome 104-141 only warned about it: the request went ahead.",
-            )
+            warning("legacy-pna-preflight-failed", code=error.code, message=error.message)
         )
         return Verdict("allowed", None, tuple(warnings))
     if failure is not None:
@@ -313,13 +255,7 @@ def judge_preflight(
             and profile.name == "chromium"
             and not is_redirect(resp)
         ):
-            warnings.append(
-                _warn(
-                    "safari-reports-status",
-                    f"The preflight also failed with status {resp.status}; Safari checks the"
-                    " status first and reports 'Preflight response is not successful.'",
-                )
-            )
+            warnings.append(warning("safari-reports-status", status=resp.status))
         if failure.id != "preflight-status-not-ok":
             _status_hidden(resp, warnings, preflight=True)
         return Verdict("blocked", render(failure), tuple(warnings))
@@ -330,24 +266,10 @@ def judge_preflight(
         if alt_failure is not None:
             alternative = render(alt_failure)
             warnings.append(
-                _warn(
-                    "credentials-would-block",
-                    "Passes for a request without credentials. If the page sends it with"
-                    " credentials (fetch credentials: 'include', XHR withCredentials), the browser"
-                    " stops here: " + alternative.message,
-                )
+                warning("credentials-would-block", "preflight", message=alternative.message)
             )
     if authorization_covered_by_wildcard(announced, resp, credentials):
-        warnings.append(
-            _warn(
-                "authorization-covered-by-wildcard",
-                "Authorization passes only through 'Access-Control-Allow-Headers: *'. The Fetch"
-                " spec says '*' never covers Authorization. Chromium allows it (DevTools shows a"
-                " deprecation issue) but never caches this preflight, so every request is"
-                " preflighted again; Firefox allows it with a warning; Safari allows it. List"
-                " 'authorization' explicitly.",
-            )
-        )
+        warnings.append(warning("authorization-covered-by-wildcard"))
     return Verdict("allowed", None, tuple(warnings), alternative)
 
 

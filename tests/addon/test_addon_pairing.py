@@ -227,6 +227,26 @@ async def test_orphan_without_cors_cause(cors):
     assert p.marked == render.MARK_PREFLIGHT
 
 
+@pytest.mark.parametrize(
+    ("fields", "outcome"),
+    [
+        (WILDCARD, "BLOCKED: PreflightWildcardOriginNotAllowed"),
+        (grant(credentials=True), "UNKNOWN"),
+    ],
+)
+async def test_an_orphaned_preflights_comment_states_its_final_outcome(cors, fields, outcome):
+    """Once a preflight turns into an orphan, its comment says the final outcome, not the
+    preflight's own "ALLOWED" with the orphan's verdict run on after it."""
+    p = preflight(t=T0)
+    cors.run(p, response(204, fields))
+    assert "\nALLOWED" in p.comment
+    cors.addon.tick(T0 + 10)
+    lines = p.comment.splitlines()
+    assert lines[0] == "CORS preflight for PUT from http://app.test"
+    assert outcome in p.comment and "ALLOWED" not in p.comment
+    assert lines[-1].startswith("! orphan-preflight: No actual request followed this preflight")
+
+
 async def test_blocked_preflight_is_no_orphan(cors):
     cors.run(preflight(t=T0), response(403))
     cors.addon.tick(T0 + 10)

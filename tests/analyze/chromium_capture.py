@@ -8,8 +8,7 @@ Starts a page server (origin A) and an API server (origin B) on loopback, the li
 Chromium wired to it, runs every scenario as a fetch() in one page, and writes:
 
     chromium.har      built from the DevTools protocol's Network events the way DevTools'
-                      "Export HAR" builds it (Log.ts): ExtraInfo headers, `_initiator`,
-                      `_resourceType`, status 0 and `_error` for what never got a response
+                      "Save all as HAR" builds it (devtools_har.py, after Log.ts)
     mitmproxy.har     the proxy's own HAR export (hardump) of the same traffic
     flows.mitm        the proxy's flow file
     live.ndjson       the live proxy's events (its cors_log JSONL)
@@ -39,12 +38,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import UTC
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from devtools_har import build_har
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -311,139 +310,6 @@ class CDP:
         msg: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}, **kw}
         await self.ws.send(json.dumps(msg))
         return await asyncio.wait_for(fut, 20)
-
-
-# -- the HAR, as DevTools writes it ----------------------------------------------------------
-
-
-def _header_list(headers: dict[str, str]) -> list[dict[str, str]]:
-    """CDP joins repeated header lines with newlines; DevTools splits them again."""
-    return [
-        {"name": name, "value": line}
-        for name, value in headers.items()
-        for line in str(value).split("\n")
-    ]
-
-
-def _resource_type(sent: dict[str, Any]) -> str:
-    """DevTools' resource type name; a preflight is one by its initiator."""
-    if sent["initiator"].get("type") == "preflight":
-        return "preflight"
-    cdp_type = sent.get("type") or "Other"
-    return {"XHR": "xhr", "Fetch": "fetch"}.get(cdp_type, cdp_type.lower())
-
-
-def build_har(events: list[tuple[str, dict[str, Any]]], page_id: str = "page_1") -> dict[str, Any]:
-    """Entries from Network events, in DevTools' Log.ts layout."""
-    reqs: dict[str, dict[str, Any]] = {}
-    order: list[dict[str, Any]] = []
-    extra_req: dict[str, dict[str, str]] = {}
-    extra_resp: dict[str, dict[str, Any]] = {}
-    for method, p in events:
-        rid = p.get("requestId")
-        if method == "Network.requestWillBeSent":
-            r = {"id": rid, "sent": p, "resp": None, "end": None, "error": None}
-            reqs[rid] = r
-            order.append(r)
-        elif method == "Network.requestWillBeSentExtraInfo":
-            extra_req[rid] = p["headers"]
-        elif method == "Network.responseReceivedExtraInfo":
-            extra_resp[rid] = p
-        elif method == "Network.responseReceived" and rid in reqs:
-            reqs[rid]["resp"] = p
-        elif method == "Network.loadingFinished" and rid in reqs:
-            reqs[rid]["end"] = p["timestamp"]
-        elif method == "Network.loadingFailed" and rid in reqs:
-            reqs[rid]["end"] = p["timestamp"]
-            reqs[rid]["error"] = p
-    entries = []
-    for r in order:
-        sent = r["sent"]
-        req = sent["request"]
-        rid = r["id"]
-        resp = (r["resp"] or {}).get("response") or {}
-        extra = extra_resp.get(rid) or {}
-        status = extra.get("statusCode") or resp.get("status") or 0
-        headers = extra.get("headers") or resp.get("headers") or {}
-        started = datetime.fromtimestamp(sent["wallTime"], UTC)
-        timing = resp.get("timing")
-        end = r["end"] if r["end"] is not None else sent["timestamp"]
-        if timing:
-            send = max(timing["sendEnd"] - timing["sendStart"], 0)
-            wait = max(timing["receiveHeadersEnd"] - timing["sendEnd"], 0)
-            blocked = (
-                max(timing["sendStart"], 0) + (timing["requestTime"] - sent["timestamp"]) * 1e3
-            )
-            receive = max((end - timing["requestTime"]) * 1e3 - timing["receiveHeadersEnd"], 0)
-        else:
-            send = wait = receive = 0
-            blocked = (end - sent["timestamp"]) * 1e3
-        timings = {
-            "blocked": round(blocked, 3),
-            "dns": -1,
-            "ssl": -1,
-            "connect": -1,
-            "send": round(send, 3),
-            "wait": round(wait, 3),
-            "receive": round(receive, 3),
-            "_blocked_queueing": -1,
-        }
-        error = r["error"]
-        entry: dict[str, Any] = {
-            "_initiator": {"type": sent["initiator"]["type"]},
-            "_priority": req.get("initialPriority", "High"),
-            "_resourceType": _resource_type(sent),
-            "cache": {},
-            "connection": str(resp.get("connectionId", "")) or None,
-            "pageref": page_id,
-            "request": {
-                "method": req["method"],
-                "url": req["url"].split("#", 1)[0],
-                "httpVersion": resp.get("protocol", "http/1.1") if resp else "",
-                "headers": _header_list(extra_req.get(rid) or req["headers"]),
-                "queryString": [],
-                "cookies": [],
-                "headersSize": -1,
-                "bodySize": len(req.get("postData", "").encode()),
-            },
-            "response": {
-                "status": status,
-                "statusText": resp.get("statusText", ""),
-                "httpVersion": resp.get("protocol", ""),
-                "headers": _header_list(headers),
-                "cookies": [],
-                "content": {"size": 0, "mimeType": resp.get("mimeType") or "x-unknown"},
-                "redirectURL": "",
-                "headersSize": -1,
-                "bodySize": -1,
-                "_transferSize": 0,
-                "_error": error["errorText"] if error else None,
-            },
-            "serverIPAddress": resp.get("remoteIPAddress", ""),
-            "startedDateTime": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "time": round(
-                sum(max(timings[k], 0) for k in ("blocked", "send", "wait", "receive")), 3
-            ),
-            "timings": timings,
-        }
-        if "url" in sent["initiator"]:
-            entry["_initiator"]["url"] = sent["initiator"]["url"]
-        if entry["connection"] is None:
-            del entry["connection"]
-        if req.get("postData"):
-            entry["request"]["postData"] = {
-                "mimeType": (extra_req.get(rid) or req["headers"]).get("Content-Type", ""),
-                "text": req["postData"],
-            }
-        entries.append(entry)
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "WebInspector", "version": "537.36"},
-            "pages": [],
-            "entries": entries,
-        }
-    }
 
 
 # -- the capture -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,7 +136,8 @@ def test_several_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert "chromium.har#4" in out and "chrome-h2.har#1" in out
     assert "https://app.example.test -> api.example.test" in out
-    assert "1 actual requests never sent (their preflight failed) skipped" in out
+    assert "1 actual request that the browser never sent (stopped at or after its preflight)" in out
+    assert not re.search(r"\b1 (actual requests|preflights|entries)\b", out)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +148,7 @@ def test_several_files(capsys: pytest.CaptureFixture[str]) -> None:
         (b"\x00\x01binary", "neither a HAR file (JSON) nor a mitmproxy flow file"),
         (b'{"log": {"version": "1.2", "pages": []}}', 'no "log.entries" array'),
         (b'{"log": {"entries": [{"request": {}}]}}', "entry 1: a request has no url or method"),
-        (b'{"log": {"entries": [{"startedDateTime": "x"', "not valid HAR JSON in entry 1"),
+        (b'{"log": {"entries": [{"startedDateTime": "x"', "ends in the middle of entry 1"),
         (b'{"log": {"entries": [], }', "not valid HAR JSON"),
         (b"123:garbage", "not a readable mitmproxy flow file"),
         (b"\x1f\x8bnot gzip at all", "cannot read the file"),
@@ -188,8 +190,32 @@ def test_truncated_har_reports_what_it_read(
     path = tmp_path / "cut.har"
     path.write_bytes(data[: len(data) // 2])
     status, out, err = run(capsys, str(path))
-    assert status == 2 and "not valid HAR JSON in entry" in err
+    assert status == 2
+    # a whole sentence, not json's "Unterminated string starting at" cut before its position
+    message = err.strip().splitlines()[-1]
+    assert message == (
+        f"python -m cors_addon analyze: {path}: the file ends in the middle of entry 8"
+        " (character 17988): it is cut short, perhaps by an interrupted download or export"
+    )
     assert "CORS requests sent" in out  # what was read before the cut is reported
+
+
+@pytest.mark.parametrize("option", ["--html", "--suggest-rules"])
+def test_an_unwritable_output_is_found_before_the_analysis(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str
+) -> None:
+    missing = str(tmp_path / "no-such-dir" / "out")
+    status, out, err = run(capsys, fixture("chromium.har"), option, missing)
+    assert status == 2 and out == ""  # nothing analyzed, nothing reported
+    assert err == (
+        f"python -m cors_addon analyze: {option}: cannot write {missing}:"
+        " No such file or directory\n"
+    )
+    status, _, err = run(capsys, fixture("chromium.har"), option, str(tmp_path))
+    assert status == 2 and "it is a directory" in err
+    fine = tmp_path / "fine.out"
+    status, _, err = run(capsys, fixture("chromium.har"), option, str(fine))
+    assert status == 1 and fine.stat().st_size > 0 and err == ""
 
 
 def test_as_a_subprocess() -> None:

@@ -24,7 +24,7 @@ from chromium_capture import start_chromium
 from chromium_capture import stop
 
 from cors_addon.analyze import render_html
-from cors_addon.analyze.html import TIMELINE_ROWS
+from cors_addon.htmlreport import TIMELINE_ROWS
 
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
 
@@ -84,6 +84,23 @@ def test_structure_from_events() -> None:
     assert "MissingAllowOriginHeader" in text
     cards = {a["data-key"] for a in tags.having("div") if a.get("data-key")}
     assert {"requests", "blocked", "preflights", "preflight-ms", "cache-hits"} <= cards
+
+
+def test_the_summary_words_the_requests_as_the_terminal_does() -> None:
+    """chromium.har: the page made 8 requests; 3 were allowed, 2 blocked at their response
+    and 3 stopped at their preflight (never sent). The summary must not say "5 CORS
+    requests / 5 blocked" (every request blocked)."""
+    html = render_html(events_of(fixture("chromium.har")))
+    text = {
+        key: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+        for key, body in re.findall(
+            r'<div class="card [^"]*" data-key="([^"]+)">(.*?)</div>(?=<div class="card|</div>)',
+            html,
+        )
+    }
+    assert text["requests"] == "8 CORS requests 5 sent, 3 stopped at their preflight"
+    assert text["allowed"] == "3 allowed"
+    assert text["blocked"] == "5 blocked 2 at their response, 3 at their preflight"
 
 
 def test_events_in_any_order() -> None:
@@ -164,7 +181,9 @@ PROBE = """(() => {
 })()"""
 
 
-async def _render(ws_url: str, page: str, shot: Path) -> dict[str, Any]:
+async def _render(
+    ws_url: str, page: str, shot: Path, width: int = 1280, probe: str = PROBE
+) -> dict[str, Any]:
     from websockets.asyncio.client import connect
 
     async with connect(ws_url, max_size=None, ping_interval=None) as ws:
@@ -176,7 +195,7 @@ async def _render(ws_url: str, page: str, shot: Path) -> dict[str, Any]:
         sid = attached["sessionId"]
         await cdp.send(
             "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
             sessionId=sid,
         )
         await cdp.send("Page.enable", sessionId=sid)
@@ -186,7 +205,7 @@ async def _render(ws_url: str, page: str, shot: Path) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.05)
         out = await cdp.send(
-            "Runtime.evaluate", {"expression": PROBE, "returnByValue": True}, sessionId=sid
+            "Runtime.evaluate", {"expression": probe, "returnByValue": True}, sessionId=sid
         )
         if "exceptionDetails" in out:
             raise AssertionError(out["exceptionDetails"])
@@ -233,3 +252,34 @@ def test_renders_in_chromium(tmp_path: Path) -> None:
     assert dom["firstAfterSort"].startswith("https://api.example.test/v2/poll")
     assert shot.stat().st_size > 20_000
     assert os.environ.get("CI") != "true" or shot.exists()
+
+
+WIDTHS = """(() => ({
+  page: document.documentElement.scrollWidth,
+  viewport: window.innerWidth,
+  wider: [...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+                 && !e.closest('.timeline-wrap, .table-wrap'))
+    .map(e => e.tagName + '.' + e.className).slice(0, 5),
+}))()"""
+
+
+@pytest.mark.browser
+def test_no_sideways_scroll_at_600_px(tmp_path: Path) -> None:
+    """At 600 px the page fits: only the timeline and the endpoint table scroll, inside
+    their own boxes."""
+    chromium = chromium_or_skip()
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report_events(), subtitle="chromium.har, chrome-h2.har"))
+    work = Path(tempfile.mkdtemp(prefix="cors-html-"))
+    proc, ws_url = start_chromium(chromium, work)
+    try:
+        dom = asyncio.run(
+            _render(ws_url, page.as_uri(), tmp_path / "narrow.png", width=600, probe=WIDTHS)
+        )
+    finally:
+        stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+    assert dom["viewport"] == 600
+    assert dom["page"] <= dom["viewport"], dom
+    assert dom["wider"] == []

@@ -1,7 +1,8 @@
 """Memory stays flat with file size: a 10k-entry and a 100k-entry HAR, generated here, are
 each analyzed in a fresh interpreter (report, needs, HTML report, everything the CLI
-collects), its RSS sampled all along; the peak grows by about the same amount for both,
-not ten times as much. Linux only (/proc/self/statm), like CI."""
+collects), its RSS and that of the process reading the file for it (reader.py) sampled all
+along; the peaks grow by about the same amount for both, not ten times as much. Linux only
+(/proc), like CI."""
 
 from __future__ import annotations
 
@@ -19,17 +20,29 @@ from cors_addon.analyze import cli
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
+def rss(pid="self"):
+    try:
+        with open(f"/proc/{{pid}}/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except OSError:
+        return 0
+
+def children():
+    pids = []
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{{tid}}/children") as f:
+            pids += f.read().split()
+    return pids
 
 peak = before = rss()
+reader = 0
 done = False
 
 def sample():
-    global peak
+    global peak, reader
     while not done:
         peak = max(peak, rss())
+        reader = max([reader, *(rss(pid) for pid in children())])
         time.sleep(0.002)
 
 thread = threading.Thread(target=sample)
@@ -39,7 +52,7 @@ with contextlib.redirect_stdout(out):
     status = cli.main([{path!r}, "--html", {html!r}, "--server-fix"])
 done = True
 thread.join()
-print(json.dumps({{"growth": max(peak, rss()) - before, "status": status,
+print(json.dumps({{"growth": max(peak, rss()) - before, "reader": reader, "status": status,
                    "head": out.getvalue()[:400]}}))
 """
 
@@ -68,3 +81,10 @@ def test_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     print(f"peak RSS growth: 10k entries {grow_small} MiB, 100k entries {grow_large} MiB")
     assert grow_large <= grow_small + 16, (grow_small, grow_large)
     assert grow_large < 48, grow_large
+    # The reading process (both files are read in one): its whole peak RSS, flat too.
+    reader_small = int(small["reader"]) >> 20  # type: ignore[call-overload]
+    reader_large = int(large["reader"]) >> 20  # type: ignore[call-overload]
+    print(f"reading process peak RSS: {reader_small} MiB, {reader_large} MiB")
+    assert reader_small > 0 and reader_large > 0
+    assert reader_large <= reader_small + 16, (reader_small, reader_large)
+    assert reader_large < 128, reader_large

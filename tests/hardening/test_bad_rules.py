@@ -290,9 +290,9 @@ async def test_hot_reload_keeps_the_previous_rules(cors, loaded, tmp_path, caplo
 async def test_a_save_landing_during_a_reload_is_not_missed(cors, loaded, monkeypatch):
     """The file is saved again while the proxy reads it: the next tick loads that save
     (the mtime is taken before reading, so the later save counts as a change)."""
-    from cors_addon import addon as addon_module
+    from cors_addon.rules import reload as reload_module
 
-    real = addon_module.load_rules
+    real = reload_module.load_rules
 
     def load_then_save_again(path):
         rules = real(path)
@@ -300,7 +300,7 @@ async def test_a_save_landing_during_a_reload_is_not_missed(cors, loaded, monkey
             replace_file(Path(path), GOOD.replace("good two", "v3").encode())
         return rules
 
-    monkeypatch.setattr(addon_module, "load_rules", load_then_save_again)
+    monkeypatch.setattr(reload_module, "load_rules", load_then_save_again)
     replace_file(loaded, GOOD.replace("good two", "v2").encode())
     cors.addon.tick(T0)
     assert [r.name for r in cors.addon.rules.rules] == ["good one", "v2"]

@@ -43,8 +43,8 @@ from cors_addon.engine import judge
 from cors_addon.engine import profile_for
 from cors_addon.eventlog import EventLog
 from cors_addon.pipeline import Inspector
-from cors_addon.rules import load_rules
 from cors_addon.rules import parse_rules
+from cors_addon.rules.reload import RulesFile
 from cors_addon.summary import Summary
 
 pytestmark = pytest.mark.fuzz
@@ -285,7 +285,7 @@ def test_addon_hooks_never_raise_and_log_every_event(
     log.unlink(missing_ok=True)
     addon.log = EventLog(str(log))
     if with_rules:
-        addon.rules = load_rules(rules_file)
+        addon.rules_file = RulesFile(str(rules_file))
     emitted: list[Event] = []
     emit = addon._emit
 

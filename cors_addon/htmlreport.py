@@ -22,9 +22,9 @@ from datetime import UTC
 from datetime import datetime
 from importlib import resources
 
-from ..events import Event
-from ..render import reasons_text
-from .report import target_of
+from .events import Event
+from .render import reasons_text
+from .summary import target_of
 
 TIMELINE_ROWS = 300
 BLOCKED_ITEMS = 100
@@ -123,6 +123,10 @@ class HtmlReport:
         self.counts[kind] += 1
         if verdict == "blocked":
             self.counts["blocked"] += 1
+            if kind == "preflight":
+                self.counts["stopped"] += 1  # its request was never sent
+            elif kind == "orphan":
+                self.counts["refused"] += 1  # passed, but not for the request's credentials
             if event["error"]:
                 self.codes[event["error"]["code"]] += 1
             self._add_blocked(event)
@@ -234,7 +238,7 @@ class HtmlReport:
     # -- rendering ---------------------------------------------------------------------------
 
     def render(self) -> str:
-        template = resources.files("cors_addon").joinpath("analyze/report.html").read_text()
+        template = resources.files("cors_addon").joinpath("htmlreport.html").read_text()
         browsers = ", ".join(b.capitalize() for b, _ in self.browsers.most_common()) or "Chromium"
         parts = {
             "title": _E(self.title),
@@ -250,19 +254,38 @@ class HtmlReport:
         return template
 
     def _summary(self) -> str:
+        """The counts, worded as the terminal report words them: the requests the page made
+        are those sent and those the browser stopped at their preflight."""
         c = self.counts
+        sent, stopped, refused = c["request"], c["stopped"], c["refused"]
+        made = [f"{sent:,} sent"]
+        if stopped:
+            made.append(f"{stopped:,} stopped at their preflight")
+        if refused:
+            made.append(f"{refused:,} never sent after their preflight")
+        where = []
+        if stopped or refused:
+            where.append(f"{c['blocked'] - stopped - refused:,} at their response")
+            if stopped:
+                where.append(f"{stopped:,} at their preflight")
+            if refused:
+                where.append(f"{refused:,} for their credentials")
         cards = [
-            ("requests", c["request"], "CORS requests", ""),
-            ("blocked", c["blocked"], "blocked", "bad" if c["blocked"] else "good"),
-            ("preflights", c["preflight"], "preflights", "pre"),
-            ("preflight-ms", f"{self.preflight_ms:,.0f} ms", "spent in preflights", "pre"),
-            ("cache-hits", c["cache hits"], "served from the preflight cache", ""),
-            ("orphans", c["orphan"], "preflights with no request after them", ""),
+            ("requests", sent + stopped + refused, "CORS requests", ", ".join(made), ""),
+            ("allowed", c["allowed"], "allowed", "", "good" if c["allowed"] else ""),
+            ("blocked", c["blocked"], "blocked", ", ".join(where), "bad" if c["blocked"] else ""),
+            ("preflights", c["preflight"], "preflights", "", "pre"),
+            ("preflight-ms", f"{self.preflight_ms:,.0f} ms", "spent in preflights", "", "pre"),
+            ("cache-hits", c["cache hits"], "served from the preflight cache", "", ""),
+            ("orphans", c["orphan"], "preflights with no request after them", "", ""),
         ]
         html_cards = "".join(
-            f'<div class="card {cls}" data-key="{key}"><div class="value">{_E(str(value))}</div>'
-            f'<div class="label">{_E(label)}</div></div>'
-            for key, value, label, cls in cards
+            f'<div class="card {cls}" data-key="{key}">'
+            f'<div class="value">{_E(f"{value:,}" if isinstance(value, int) else value)}</div>'
+            f'<div class="label">{_E(label)}</div>'
+            + (f'<div class="detail">{_E(detail)}</div>' if detail else "")
+            + "</div>"
+            for key, value, label, detail, cls in cards
         )
         codes = "".join(
             f'<span class="code" data-code="{_E(code)}">{_E(code)} &times; {n}</span>'
@@ -446,12 +469,13 @@ class HtmlReport:
                 f"{ep.preflight_ms:,.0f} ms</td></tr>"
             )
         table = (
-            '<table class="sortable"><thead><tr><th>URL</th><th>page origin</th><th>methods</th>'
+            '<div class="table-wrap"><table class="sortable"><thead><tr><th>URL</th>'
+            "<th>page origin</th><th>methods</th>"
             '<th class="num">requests</th><th class="num">preflights</th>'
             '<th class="num">cache hits</th><th class="num">effective max-age</th>'
             '<th class="num">time in preflights</th></tr></thead><tbody>'
             + "".join(body)
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
         more = (
             f'<p class="hint">{self.endpoints_left_out} flows to further endpoints are not'

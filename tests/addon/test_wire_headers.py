@@ -1,0 +1,56 @@
+"""One encoder from engine header text back to mitmproxy's bytes (wire.mitm_headers), used
+by the addon's answers and rewrites and by the analyzer's synthetic flows: undecodable bytes
+go back as they came, any other lone surrogate becomes U+FFFD, the same way everywhere."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from mitmproxy import http
+
+from cors_addon.addon import CorsAddon
+from cors_addon.analyze.exchange import Exchange
+from cors_addon.analyze.replay import _synthetic_flow
+from cors_addon.engine import Headers
+from cors_addon.engine import WireResponse
+from cors_addon.wire import header_bytes
+from cors_addon.wire import mitm_headers
+
+raw = st.binary(max_size=40)
+
+
+@given(st.lists(st.tuples(raw.filter(bool), raw), max_size=6))
+def test_bytes_read_from_the_wire_go_back_unchanged(fields: list[tuple[bytes, bytes]]) -> None:
+    engine = Headers.from_bytes(fields)
+    assert mitm_headers(engine).fields == tuple(fields)
+
+
+def test_lone_surrogates() -> None:
+    assert header_bytes("a\udcffb") == b"a\xffb"  # a byte that was not UTF-8
+    assert header_bytes("\udc80") == b"\x80"
+    assert header_bytes("x\ud800y") == b"x\xef\xbf\xbdy"  # JSON text "\ud800": U+FFFD
+    assert header_bytes("\udfff\udc7f") == "\ufffd\ufffd".encode()
+    assert header_bytes("é") == "é".encode()
+
+
+def test_addon_and_analyzer_encode_alike() -> None:
+    """The analyzer's synthetic flow (for rules with a filter) and the addon's write-back
+    give the same bytes for the same text."""
+    fields = (("X-\ud800", "v\udcfe\ud83d"), ("Origin", "http://a.test"))
+    ex = Exchange(
+        flow="f",
+        time=0.0,
+        method="GET",
+        url="http://b.test/",
+        request=Headers(fields),
+        status=200,
+        response=Headers(fields),
+        host="b.test",
+        port=80,
+    )
+    flow = _synthetic_flow(ex)
+    out = http.Response.make(200)
+    CorsAddon._write_back(out, WireResponse(200, Headers(fields)))
+    mine = out.headers.fields
+    assert flow.request.headers.fields[:2] == flow.response.headers.fields[:2] == mine
+    assert out.headers.fields[0] == (b"X-\xef\xbf\xbd", b"v\xfe\xef\xbf\xbd")
