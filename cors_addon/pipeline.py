@@ -50,6 +50,7 @@ from .rules import FlowFacts
 from .rules import Rule
 from .rules import answer_preflight
 from .rules import apply_rewrite
+from .rules import made_worse
 from .rules import rewrite_response
 
 Changes = dict[str, Any]
@@ -352,7 +353,10 @@ class Inspector:
         """The proxy's own response to a real preflight, when the rule says to answer it."""
         if not state.c.is_preflight or rule.preflight != "answer":
             return None
-        status, headers = answer_preflight(rule, state.facts())
+        answer = answer_preflight(rule, state.facts())
+        if answer is None:
+            return None  # the rule does not allow all it asks: the server answers
+        status, headers = answer
         state.rule = rule
         state.answered = True
         return WireResponse(status, Headers(headers))
@@ -435,6 +439,8 @@ class Inspector:
         elif c.cors:
             notes, cache = self._pairing_notes(state)
             extra += notes
+        if upstream is not None and made_worse(upstream, verdict):
+            extra += (_made_worse(state, upstream, verdict, changes),)
         recorded = state.recorded
         if recorded is not None:
             if recorded.inferred_origin is not None:
@@ -580,6 +586,26 @@ def _with_capture_evidence(
     if recorded.received:
         return verdict, ()  # the browser let the page have it: credentials-would-block says why
     return verdict, (warning("credentials-unknown"),)
+
+
+def _outcome(verdict: Verdict) -> str:
+    if verdict.error is not None:
+        return f"{verdict.verdict} ({verdict.error.code})"
+    if verdict.error_with_credentials is not None:
+        return f"{verdict.verdict} only without credentials ({verdict.error_with_credentials.code})"
+    return verdict.verdict
+
+
+def _made_worse(
+    state: FlowState, server: Verdict, sent: Verdict, changes: Changes | None
+) -> CorsWarning:
+    """A rewrite that made the verdict worse than the server's own response (a strip)."""
+    assert state.rule is not None
+    removed = (changes or {}).get("removed") or []
+    values = {"rule": state.rule.name, "server": _outcome(server), "sent": _outcome(sent)}
+    if state.rule.strip and removed:
+        return warning("rule-made-it-worse", "strip", removed=", ".join(removed), **values)
+    return warning("rule-made-it-worse", **values)
 
 
 def _provisional(state: FlowState, verdict: Verdict) -> CorsWarning:
