@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
+from mitmproxy import http
+from mitmproxy.test import taddons
+from mitmproxy.test import tflow
 
+from cors_addon.addon import CorsAddon
 from cors_addon.rules import parse_rules
 from cors_addon.rules.reload import RulesFile
 
@@ -175,3 +180,60 @@ def test_hot_reload_of_a_file_written_in_the_old_meaning_warns(
     _write(path, NEW)  # confirmed
     source.check()
     assert "1 of 1 rules active" in caplog.text and "cors rules:" not in caplog.text
+
+
+async def test_the_addon_hot_reloads_an_old_meaning_file_with_warnings_and_the_new_meaning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the addon's own hot reload (its tick): the file saved in the old meaning is
+    loaded, warned about, and means what it means now: allow_credentials = false leaves the
+    server's Access-Control-Allow-Credentials alone."""
+    caplog.set_level(logging.INFO)
+    path = tmp_path / "rules.toml"
+    _write(path, NEW)
+    addon = CorsAddon()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, cors_rules=str(path))
+        assert "1 of 1 rules active" in caplog.text and "cors rules:" not in caplog.text
+        caplog.clear()
+        _write(path, OLD)
+        addon.tick(time.time())
+        warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert [w.split('key "')[1].split('"')[0] for w in warned] == [
+            "allow_credentials",
+            "allow_methods",
+        ]
+        assert all(w.startswith(f"cors rules: {path}:") and 'rule "api"' in w for w in warned)
+
+        request = http.Request.make(
+            "GET",
+            "http://api.test/me",
+            b"",
+            {
+                "Origin": "http://app.test",
+                "Sec-Fetch-Mode": "cors",
+                "Sec-Fetch-Site": "cross-site",
+                "Sec-Fetch-Dest": "empty",
+                "Cookie": "sid=1",
+            },
+        )
+        flow = tflow.tflow(req=request)
+        flow.response = None
+        addon.requestheaders(flow)
+        addon.request(flow)
+        flow.response = http.Response.make(
+            200,
+            b"me",
+            {
+                "Access-Control-Allow-Origin": "http://app.test",
+                "Access-Control-Allow-Credentials": "true",
+                "Vary": "Origin",
+            },
+        )
+        addon.responseheaders(flow)
+        addon.response(flow)
+        assert flow.response.headers["Access-Control-Allow-Credentials"] == "true"
+        event = flow.metadata["cors"]
+        assert event["verdict"] == "allowed" and event["credentials"] == "include"
+        assert event["changes"] is None  # the rule matched and had nothing to add
+        assert "api: 1 flows" in addon.list_rules()
