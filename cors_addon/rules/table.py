@@ -133,8 +133,11 @@ def meaning_changes(rule: Rule) -> list[tuple[str, str]]:
     origin = rule.allow_origin
     if origin == "*":
         out.append(("allow_origin", MEANING_CHANGES["allow_origin *"]))
-    only_origin = origin not in ("*", "reflect")
-    if only_origin and not (rule.origins and all(g.text == origin for g in rule.origins)):
+    # one exact origin, for a rule that also matches requests from other origins
+    only_origin = origin not in ("*", "reflect") and not (
+        rule.origins and all(g.text == origin for g in rule.origins)
+    )
+    if only_origin:
         out.append(
             ("allow_origin", MEANING_CHANGES["allow_origin exact"].format(value=f'"{origin}"'))
         )

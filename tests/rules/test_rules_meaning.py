@@ -110,6 +110,8 @@ def test_answer_with_lists_warns_about_each_key() -> None:
         'match = { origins = ["http://localhost:3000"] }',
         # one exact origin that is the only one the rule matches: nothing else to grant
         'allow_origin = "http://localhost:3000"\nmatch = { origins = ["http://localhost:3000"] }',
+        'allow_origin = "http://localhost:3000"\nmatch = { origins = ["http://localhost:3000"] }\n'
+        'preflight = "answer"',
         'allow_origin = "reflect"\nexpose_headers = "all"\nallow_headers = []\n'
         'match = { origins = ["http://localhost:3000"] }',
         'strip = ["access-control-*"]',
