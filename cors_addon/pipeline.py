@@ -50,8 +50,8 @@ from .rules import FlowFacts
 from .rules import Rule
 from .rules import answer_preflight
 from .rules import apply_rewrite
-from .rules import made_worse
 from .rules import rewrite_response
+from .rules import worse_than_the_server
 
 Changes = dict[str, Any]
 Orphan = tuple[Pending, Event]  # a preflight no request followed, and its orphan event
@@ -439,8 +439,9 @@ class Inspector:
         elif c.cors:
             notes, cache = self._pairing_notes(state)
             extra += notes
-        if upstream is not None and made_worse(upstream, verdict):
-            extra += (_made_worse(state, upstream, verdict, changes),)
+        if upstream is not None and state.rule is not None:
+            removed = changes["removed"] if changes is not None else []
+            extra += worse_than_the_server(state.rule, upstream, verdict, removed)
         recorded = state.recorded
         if recorded is not None:
             if recorded.inferred_origin is not None:
@@ -586,26 +587,6 @@ def _with_capture_evidence(
     if recorded.received:
         return verdict, ()  # the browser let the page have it: credentials-would-block says why
     return verdict, (warning("credentials-unknown"),)
-
-
-def _outcome(verdict: Verdict) -> str:
-    if verdict.error is not None:
-        return f"{verdict.verdict} ({verdict.error.code})"
-    if verdict.error_with_credentials is not None:
-        return f"{verdict.verdict} only without credentials ({verdict.error_with_credentials.code})"
-    return verdict.verdict
-
-
-def _made_worse(
-    state: FlowState, server: Verdict, sent: Verdict, changes: Changes | None
-) -> CorsWarning:
-    """A rewrite that made the verdict worse than the server's own response (a strip)."""
-    assert state.rule is not None
-    removed = (changes or {}).get("removed") or []
-    values = {"rule": state.rule.name, "server": _outcome(server), "sent": _outcome(sent)}
-    if state.rule.strip and removed:
-        return warning("rule-made-it-worse", "strip", removed=", ".join(removed), **values)
-    return warning("rule-made-it-worse", **values)
 
 
 def _provisional(state: FlowState, verdict: Verdict) -> CorsWarning:

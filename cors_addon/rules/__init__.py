@@ -13,6 +13,7 @@ from cors_addon.rules.rewrite import apply_rewrite
 from cors_addon.rules.rewrite import covers_origin
 from cors_addon.rules.rewrite import made_worse
 from cors_addon.rules.rewrite import rewrite_response
+from cors_addon.rules.rewrite import worse_than_the_server
 from cors_addon.rules.ruleset import RuleSet
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "made_worse",
     "parse_rules",
     "rewrite_response",
+    "worse_than_the_server",
 ]

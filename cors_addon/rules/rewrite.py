@@ -21,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterable
 
+from cors_addon.engine import CorsWarning
 from cors_addon.engine import Headers as WireHeaders
 from cors_addon.engine import Verdict
 from cors_addon.engine.checks import parse_token_list
 from cors_addon.engine.classify import SAFELISTED_METHODS
 from cors_addon.engine.verdict import SAFELISTED_RESPONSE_HEADERS
+from cors_addon.engine.warnings import warning
 from cors_addon.rules.model import FlowFacts
 from cors_addon.rules.model import Rewrite
 from cors_addon.rules.model import Rule
@@ -248,3 +250,25 @@ def made_worse(server: Verdict, sent: Verdict) -> bool:
         and server.error_with_credentials is None
         and sent.error_with_credentials is not None
     )
+
+
+def _outcome(verdict: Verdict) -> str:
+    if verdict.error is not None:
+        return f"{verdict.verdict} ({verdict.error.code})"
+    alternative = verdict.error_with_credentials
+    if alternative is not None:
+        return f"{verdict.verdict} only without credentials ({alternative.code})"
+    return verdict.verdict
+
+
+def worse_than_the_server(
+    rule: Rule, server: Verdict, sent: Verdict, removed: list[str]
+) -> tuple[CorsWarning, ...]:
+    """The warning rule-made-it-worse when the verdict on what the browser receives is worse
+    than on the server's own response (`removed`: the names the rewrite took out)."""
+    if not made_worse(server, sent):
+        return ()
+    values = {"rule": rule.name, "server": _outcome(server), "sent": _outcome(sent)}
+    if rule.strip and removed:
+        return (warning("rule-made-it-worse", "strip", removed=", ".join(removed), **values),)
+    return (warning("rule-made-it-worse", **values),)
