@@ -292,13 +292,9 @@ class Suggestion:
                 "# Checked by a dry run over the whole capture: no rule below makes a flow"
                 " the server allowed worse."
             )
-        unfixable = Counter(
-            code
-            for point in self.needs.endpoints.values()
-            for code, n in point.errors.items()
-            for _ in range(n)
-            if code in UNFIXABLE
-        )
+        unfixable: Counter[str] = Counter()
+        for point in self.needs.endpoints.values():
+            unfixable.update({c: n for c, n in point.errors.items() if c in UNFIXABLE})
         for code, n in sorted(unfixable.items()):
             head.append(f"# No rule for {n} flow(s) blocked with {code}: {UNFIXABLE[code]}.")
         tables = [rule_toml(r, self.needs) for r in self.written]

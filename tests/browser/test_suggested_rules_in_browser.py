@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
@@ -36,8 +37,10 @@ from ground_truth import run_scenario
 from harness import BrowserEnv
 from harness import CaseResult
 from scenarios import SCENARIOS
-from scenarios import Expect
-from scenarios import Scenario
+
+if TYPE_CHECKING:
+    from scenarios import Expect
+    from scenarios import Scenario
 
 pytestmark = pytest.mark.browser
 
