@@ -51,6 +51,7 @@ from .rules import Rule
 from .rules import answer_preflight
 from .rules import apply_rewrite
 from .rules import rewrite_response
+from .rules import worse_than_the_server
 
 Changes = dict[str, Any]
 Orphan = tuple[Pending, Event]  # a preflight no request followed, and its orphan event
@@ -352,7 +353,10 @@ class Inspector:
         """The proxy's own response to a real preflight, when the rule says to answer it."""
         if not state.c.is_preflight or rule.preflight != "answer":
             return None
-        status, headers = answer_preflight(rule, state.facts())
+        answer = answer_preflight(rule, state.facts())
+        if answer is None:
+            return None  # the rule does not allow all it asks: the server answers
+        status, headers = answer
         state.rule = rule
         state.answered = True
         return WireResponse(status, Headers(headers))
@@ -435,6 +439,9 @@ class Inspector:
         elif c.cors:
             notes, cache = self._pairing_notes(state)
             extra += notes
+        if upstream is not None and state.rule is not None:
+            removed = changes["removed"] if changes is not None else []
+            extra += worse_than_the_server(state.rule, upstream, verdict, removed)
         recorded = state.recorded
         if recorded is not None:
             if recorded.inferred_origin is not None:

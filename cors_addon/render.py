@@ -84,7 +84,11 @@ def terminal_line(event: Event, color: bool = False) -> str:
         if why:
             head += f", because {why}"
     if event["rule"] is not None:
-        head = f"{_paint('[rule ' + repr(event['rule']) + ']', 'rule', color)} {head}"
+        if any(w["code"] == "rule-made-it-worse" for w in event["warnings"]):
+            tag = _paint(f"[rule {event['rule']!r} made it worse]", "blocked", color)
+        else:
+            tag = _paint(f"[rule {event['rule']!r}]", "rule", color)
+        head = f"{tag} {head}"
 
     verdict = event["verdict"]
     error = event["error"]

@@ -32,8 +32,7 @@ from .serverfix import server_fixes
 from .sources import REORDER_WINDOW
 from .sources import Capture
 from .sources import CaptureError
-from .suggest import rule_names
-from .suggest import suggest_rules
+from .suggest import Suggestion
 
 PROG = "python -m cors_addon analyze"
 DESCRIPTION = """\
@@ -77,12 +76,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--suggest-rules",
         metavar="OUT.toml",
-        help="write a least-privilege rules file that unblocks the blocked flows",
+        help="write rules that unblock the blocked flows, proven on the capture by a dry run",
     )
     p.add_argument(
         "--dry-run",
         metavar="RULES.toml",
-        help="show how each rule of RULES.toml changes each flow's verdict (sends nothing)",
+        help="show how each rule of RULES.toml changes each flow's verdict, and check that none"
+        " makes an allowed flow worse (sends nothing)",
     )
     p.add_argument(
         "--server-fix",
@@ -117,6 +117,7 @@ class Analysis:
         self.notes: list[str] = []
         self.out = sys.stdout
         self._lines: list[str] = []
+        self._suggestion: Suggestion | None = None
 
     def capture(self, capture: Capture) -> None:
         bar = ProgressBar(
@@ -190,11 +191,21 @@ class Analysis:
 
     # -- outputs ---------------------------------------------------------------------------
 
+    def suggestion(self) -> Suggestion:
+        """The suggested rules, proven by a dry run over the captures (made once)."""
+        if self._suggestion is None:
+            self._suggestion = Suggestion(self.needs, self.args.files)
+            if self._suggestion.rules:
+                self._suggestion.prove(self.args.browser)
+        return self._suggestion
+
     def text(self, color: bool) -> str:
-        names = rule_names(self.needs)
-        parts = ["\n".join(self.notes), self.report.render(color, names)]
+        if not self.blocked:
+            return "\n\n".join(p for p in ("\n".join(self.notes), self.report.render(color)) if p)
+        suggestion = self.suggestion()
+        parts = ["\n".join(self.notes), self.report.render(color, suggestion.hint)]
         if self.blocked:
-            rules = suggest_rules(self.needs, self.args.files)
+            rules = suggestion.text()
             parts.append(
                 "Unblock now through the proxy with these rules (python -m cors_addon"
                 " --set cors_rules=FILE):\n\n" + rules.strip()
@@ -258,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
     if run.dry is not None:
         side.write("\n" + run.dry.render(args.dry_run) + "\n")
     if args.suggest_rules:
-        text = suggest_rules(run.needs, args.files)
+        text = run.suggestion().text()
         if not _write(args.suggest_rules, text, err):
             return 2
         side.write(f"\nSuggested rules written to {args.suggest_rules}\n")

@@ -15,8 +15,8 @@ from dataclasses import field
 from ..events import Event
 from ..render import reasons_text
 from ..summary import target_of
-from .needs import grant_key
 
+Hints = Callable[[Event], "str | None"]
 MAX_GROUPS = 500
 MAX_ROWS = 200  # per group
 
@@ -151,10 +151,8 @@ class TerminalReport:
             )
         return ", ".join(parts)
 
-    def render(
-        self, color: bool = False, rule_names: dict[tuple[str, str, bool], str] | None = None
-    ) -> str:
-        """`rule_names`: grant_key(event) -> name of the suggested rule that unblocks it."""
+    def render(self, color: bool = False, hints: Hints | None = None) -> str:
+        """`hints`: what to say under a blocked flow about unblocking it now (suggest.py)."""
 
         def paint(text: str, style: str) -> str:
             return f"{style}{text}{_RESET}" if color else text
@@ -180,7 +178,7 @@ class TerminalReport:
                 ),
             )
             for row in rows:
-                lines.extend(self._row(row, paint, rule_names or {}))
+                lines.extend(self._row(row, paint, hints))
             if group.hidden:
                 lines.append(f"  ... and {count(group.hidden, 'more flow')} on other paths")
         if self.other_groups:
@@ -189,9 +187,7 @@ class TerminalReport:
         return "\n".join(lines)
 
     @staticmethod
-    def _row(
-        row: Row, paint: Callable[[str, str], str], rule_names: dict[tuple[str, str, bool], str]
-    ) -> list[str]:
+    def _row(row: Row, paint: Callable[[str, str], str], hints: Hints | None) -> list[str]:
         e = row.first
         kind = e["type"]
         verdict = e["verdict"]
@@ -231,8 +227,8 @@ class TerminalReport:
         extra = [w for w in e["warnings"] if w["code"] in ("status-hidden", "capture-no-response")]
         for w in extra:
             out.append(f"      note: {w['message']}")
-        name = rule_names.get(grant_key(e))
-        if name and error and error["code"] != "NetworkError":
-            out.append(f'      unblock now: rule "{name}" (see below, or --suggest-rules FILE)')
+        hint = hints(e) if hints is not None else None
+        if hint:
+            out.append(f"      {hint}")
         out.append(paint(f"      flows: {', '.join(row.flows)}", _DIM))
         return out

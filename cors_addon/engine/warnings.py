@@ -147,6 +147,18 @@ _SPECS = (
             " it carries credentials.",
         },
     ),
+    # -- what a rule did (pipeline.py) --------------------------------------------------------
+    WarningSpec(
+        "rule-made-it-worse",
+        "a rule made the verdict worse than the server's own response (only `strip` should)",
+        "Rule '{rule}' made this response worse than the server's own: the server's is"
+        " {server}, the rewritten one is {sent}. A rule only adds grants unless it strips, so"
+        " this is a bug: please report it with this flow.",
+        {
+            "strip": "Rule '{rule}' made this response worse than the server's own: the"
+            " server's is {server}, the rewritten one is {sent}. Its strip removed {removed}."
+        },
+    ),
     # -- what a capture could not record (analyze) ---------------------------------------------
     WarningSpec(
         "capture-no-response",

@@ -21,6 +21,7 @@ except ModuleNotFoundError:  # pragma: no cover (Python < 3.11)
     import tomli as tomllib
 
 MAX_BYTES = 1 << 20
+TOP_KEYS = ("rules", "grants")
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -113,13 +114,15 @@ def _parse_rules(text: str, path: str) -> RuleSet:
             suggestion="A rules file nests at most a few levels: check the brackets",
         ) from None
     for key in data:
-        if key != "rules":
+        if key not in TOP_KEYS:
             raise RulesError(
-                f'unknown top-level key "{key}"; a rules file holds only [[rules]] tables',
+                f'unknown top-level key "{key}"; a rules file holds only [[rules]] tables'
+                ' (and grants = "add")',
                 path=path,
                 line=locator.top_key(key),
-                suggestion=did_you_mean(key, ("rules",)),
+                suggestion=did_you_mean(key, TOP_KEYS),
             )
+    grants_add = _grants(data, path, locator)
     tables = data.get("rules", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         got = describe(tables) if not isinstance(tables, list) else "an array of other values"
@@ -134,7 +137,7 @@ def _parse_rules(text: str, path: str) -> RuleSet:
     warnings: list[str] = []
     names: dict[str, Rule] = {}
     for index, table in enumerate(tables):
-        parser = RuleParser(table, index, locator, path)
+        parser = RuleParser(table, index, locator, path, grants_add)
         rule = parser.parse()
         if rule.name in names:
             first = names[rule.name]
@@ -149,6 +152,30 @@ def _parse_rules(text: str, path: str) -> RuleSet:
         warnings.extend(parser.warnings)
     warnings.extend(_shadow_warnings(rules, path))
     return RuleSet(tuple(rules), path, tuple(warnings))
+
+
+def _grants(data: dict[str, object], path: str, locator: Locator) -> bool:
+    """`grants = "add"` at the top: the file is written for rules whose grants add to the
+    server's, which silences the warnings about keys whose meaning changed."""
+    if "grants" not in data:
+        return False
+    value = data["grants"]
+    if value == "add":
+        return True
+    if value == "replace":
+        problem = (
+            "grants = \"replace\" is gone: a rule's grants always add to the server's, and"
+            " only strip removes"
+        )
+    else:
+        problem = f'expected "add", got {describe(value)}'
+    raise RulesError(
+        problem,
+        path=path,
+        line=locator.top_key("grants"),
+        key="grants",
+        suggestion='Write grants = "add" (or remove the key), and strip what must go',
+    )
 
 
 def _syntax_error(e: Exception, text: str, path: str, locator: Locator) -> RulesError:

@@ -82,6 +82,83 @@ def describe(value: object) -> str:
     return name
 
 
+# Keys whose meaning changed when grants became additive (before: a rule's headers replaced
+# the server's). A file that says grants = "add" at the top gets no warning about them.
+CONFIRM = (
+    'Put grants = "add" at the top of the file to confirm the new meaning (and silence this'
+    " warning)"
+)
+MEANING_CHANGES = {
+    "allow_credentials": (
+        "false used to remove the server's Access-Control-Allow-Credentials; now it means"
+        ' "add none": the server\'s stays (strip = ["access-control-allow-credentials"]'
+        " removes it)"
+    ),
+    "allow_origin *": (
+        '"*" used to replace the server\'s Access-Control-Allow-Origin; now it replaces only a'
+        " missing or unusable one: a server's that names the page's origin is kept, and so"
+        " are its credentials"
+    ),
+    "allow_origin exact": (
+        "{value} used to be sent to every request the rule matches; now only requests from"
+        " {value} get anything from this rule: requests from other origins keep the server's"
+        " response"
+    ),
+    "list": "{value} used to replace the server's {header}; now it adds to it: {kept}",
+    "preflight": (
+        '"answer" used to answer every preflight the rule matches; now it answers only those'
+        " its own answer allows ({what}), and forwards the others to the server, adding to"
+        ' its response as "fix" does'
+    ),
+}
+_LIST_HEADERS = {
+    "allow_methods": ("Access-Control-Allow-Methods", "the server's methods stay allowed"),
+    "allow_headers": ("Access-Control-Allow-Headers", "the server's headers stay allowed"),
+    "expose_headers": ("Access-Control-Expose-Headers", "what the server exposes stays readable"),
+}
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f'"{value}"'
+
+
+def meaning_changes(rule: Rule) -> list[tuple[str, str]]:
+    """(key, what it used to mean and means now) for each key of `rule` whose effect changed
+    when grants became additive."""
+    if rule.allow_origin is None:
+        return []
+    out = []
+    origin = rule.allow_origin
+    if origin == "*":
+        out.append(("allow_origin", MEANING_CHANGES["allow_origin *"]))
+    # one exact origin, for a rule that also matches requests from other origins
+    only_origin = origin not in ("*", "reflect") and not (
+        rule.origins and all(g.text == origin for g in rule.origins)
+    )
+    if only_origin:
+        out.append(
+            ("allow_origin", MEANING_CHANGES["allow_origin exact"].format(value=f'"{origin}"'))
+        )
+    if rule.allow_credentials is False:
+        out.append(("allow_credentials", MEANING_CHANGES["allow_credentials"]))
+    listed = []
+    for key, (header, kept) in _LIST_HEADERS.items():
+        value = getattr(rule, key)
+        if value not in ("reflect", "all", ()):
+            text = MEANING_CHANGES["list"].format(value=_toml(value), header=header, kept=kept)
+            out.append((key, text))
+            if key != "expose_headers" and value != "*":
+                listed.append(key.removeprefix("allow_"))
+    if rule.preflight == "answer" and (listed or only_origin):
+        what = [f"the listed {name}" for name in listed]
+        if only_origin:
+            what.insert(0, f"requests from {origin}")
+        out.append(("preflight", MEANING_CHANGES["preflight"].format(what=", ".join(what))))
+    return out
+
+
 def _token(what: str, upper: bool = False) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if not value or not set(value) <= TCHARS:
@@ -94,11 +171,19 @@ def _token(what: str, upper: bool = False) -> Callable[[str], str]:
 class RuleParser:
     """Parses rule `index`; `fail` raises a RulesError that points at the key's line."""
 
-    def __init__(self, table: dict[str, Any], index: int, locator: Locator, path: str) -> None:
+    def __init__(
+        self,
+        table: dict[str, Any],
+        index: int,
+        locator: Locator,
+        path: str,
+        grants_add: bool = False,
+    ) -> None:
         self.table = table
         self.index = index
         self.locator = locator
         self.path = path
+        self.grants_add = grants_add  # the file says grants = "add": no meaning-change warnings
         self.label = f"#{index + 1}"
         self.warnings: list[str] = []
 
@@ -350,6 +435,9 @@ class RuleParser:
         return rule
 
     def check(self, rule: Rule) -> None:
+        if rule.enabled and not self.grants_add:
+            for key, message in meaning_changes(rule):
+                self.warn(key, f'key "{key}": {message}. {CONFIRM}')
         if rule.allow_credentials is True:
             for key in ("allow_methods", "allow_headers", "expose_headers"):
                 value = getattr(rule, key)

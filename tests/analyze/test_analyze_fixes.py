@@ -1,8 +1,7 @@
 """Fixes from traffic. The starlette configuration is run: a starlette app with the generated
 CORSMiddleware answers every CORS request of the capture (and the actual requests the browser
-would send once the preflights pass), and the engine judges its answers. The suggested rules
-are loaded and dry-run on the capture. The other frameworks' text is checked for least
-privilege."""
+would send once the preflights pass), and the engine judges its answers. The other
+frameworks' text is checked for least privilege. (The suggested rules: test_analyze_suggest.)"""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from analyze_helpers import FIXTURES
 from analyze_helpers import REAL
 from analyze_helpers import fixture
 
-from cors_addon.analyze.dryrun import DryRun
 from cors_addon.analyze.exchange import Exchange
 from cors_addon.analyze.needs import Needs
 from cors_addon.analyze.needs import Policy
@@ -25,9 +23,7 @@ from cors_addon.analyze.replay import Replay
 from cors_addon.analyze.serverfix import server_fixes
 from cors_addon.analyze.serverfix import snippets
 from cors_addon.analyze.sources import Capture
-from cors_addon.analyze.suggest import suggest_rules
 from cors_addon.engine import Headers
-from cors_addon.rules import load_rules
 
 starlette = pytest.importorskip("starlette")
 from starlette.applications import Starlette  # noqa: E402
@@ -193,95 +189,3 @@ def test_no_credentials_unless_used(tmp_path: Path) -> None:
 
 def test_server_fix_without_blocked_flows() -> None:
     assert "nothing was blocked" in server_fixes(Needs())
-
-
-# -- rules from traffic ------------------------------------------------------------------
-
-
-def dry_run(rules_path: Path, capture: str) -> DryRun:
-    dry = DryRun(load_rules(rules_path))
-    for ex in Capture(capture).exchanges():
-        dry.feed(ex)
-    dry.finish()
-    return dry
-
-
-@pytest.mark.parametrize("name", [*REAL, "firefox.har", "chrome-h2.har"])
-def test_suggested_rules_load_and_unblock_exactly_the_blocked_flows(
-    name: str, tmp_path: Path
-) -> None:
-    path = fixture(name)
-    needs = needs_of(path)
-    rules_path = tmp_path / "rules.toml"
-    rules_path.write_text(suggest_rules(needs, [name]))
-    rules = load_rules(rules_path)
-    assert rules.rules and not rules.warnings
-    dry = dry_run(rules_path, path)
-    blocked = sum(p.blocked for p in needs.grants.values())
-    network = 1 if name == "chrome-h2.har" else 0  # no rule turns a refused connection into CORS
-    assert dry.unblocked == blocked > 0
-    assert dry.broken == 0
-    assert dry.unmatched_blocked == network
-    for rule in rules.rules:
-        assert rule.allow_origin not in ("*", "reflect")
-        assert rule.origins and rule.hosts and rule.methods
-        assert isinstance(rule.allow_methods, tuple) and isinstance(rule.allow_headers, tuple)
-
-
-def test_suggested_rules_grant_credentials_only_to_credentialed_flows(tmp_path: Path) -> None:
-    text = suggest_rules(needs_of(fixture("chromium.har")), ["chromium.har"])
-    rules_path = tmp_path / "rules.toml"
-    rules_path.write_text(text)
-    with_creds, without = load_rules(rules_path).rules
-    assert with_creds.allow_credentials is True and with_creds.name.endswith("with credentials")
-    assert {g.text for g in with_creds.paths} == {"/me"}
-    assert without.allow_credentials is False
-    assert {g.text for g in without.paths} == {"/no-acao", "/items/1", "/search", "/orders/7"}
-    assert without.allow_headers == ("content-type", "x-api-key")
-    assert without.allow_methods == ("DELETE", "POST", "PUT")
-    assert {g.text for g in without.origins} == {with_creds.allow_origin}
-
-
-def test_nothing_blocked_suggests_no_rule(tmp_path: Path) -> None:
-    text = suggest_rules(Needs(), ["x.har"])
-    assert "Nothing was blocked" in text
-    assert "[[rules]]" not in text
-
-
-def test_dry_run_report(tmp_path: Path) -> None:
-    path = fixture("chromium.har")
-    rules_path = tmp_path / "rules.toml"
-    rules_path.write_text(suggest_rules(needs_of(path), ["chromium.har"]))
-    text = dry_run(rules_path, path).render(str(rules_path))
-    assert "turns 4 blocked flows into allowed ones" in text
-    assert "turns 1 blocked flow into allowed ones" in text
-    assert "Nothing was sent" in text
-    assert re.search(
-        r"PUT /items/1 \(preflight\): blocked \(PreflightInvalidStatus\) -> allowed"
-        r" by rule '.*' \(status 405 -> 204, sets access-control-allow-methods",
-        text,
-    )
-
-
-def test_dry_run_of_the_example_rules_file() -> None:
-    example = Path(__file__).parents[2] / "rules.toml"
-    dry = dry_run(example, fixture("chromium.har"))
-    text = dry.render(str(example))
-    assert text.count(": disabled") == len(load_rules(example).rules)
-    assert "5 blocked flow(s) match no rule and stay blocked" in text
-
-
-def test_dry_run_answer_rule_and_a_rule_that_breaks_things(tmp_path: Path) -> None:
-    rules_path = tmp_path / "rules.toml"
-    rules_path.write_text(
-        '[[rules]]\nname = "answer"\nmatch = { paths = ["/items/*"] }\n'
-        'allow_origin = "reflect"\nallow_credentials = false\npreflight = "answer"\n\n'
-        '[[rules]]\nname = "strip"\nmatch = { paths = ["/ok"] }\nstrip = ["access-control-*"]\n'
-    )
-    dry = dry_run(rules_path, fixture("flows.mitm"))
-    assert dry.outcomes["answer"][("blocked", "allowed")] == 1
-    assert dry.outcomes["strip"][("allowed", "blocked")] == 1
-    assert dry.broken == 1
-    text = dry.render("rules.toml")
-    assert "rule 'strip': matches 1 flow: turns 1 allowed flow into blocked ones" in text
-    assert "answers the preflight" in text

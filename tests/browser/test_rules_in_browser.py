@@ -206,7 +206,7 @@ EXPOSE_ONLY_ID = "expose-only"
 
 
 def rules_toml() -> str:
-    parts = []
+    parts = ['grants = "add"  # written for rules that add to the server\'s grants\n']
     for case in CASES:
         parts.append(
             f"[[rules]]\nname = {json.dumps(case.name)}\n"

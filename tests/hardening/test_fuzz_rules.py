@@ -343,8 +343,9 @@ def test_rewrite_never_raises_and_sets_one_allow_origin(body, f, status, headers
         body.pop("preflight_status", None)
     text = "\n".join(f"{k} = {v}" for k, v in body.items())
     rule = parse_rules(f'[[rules]]\nname = "r"\n{text}\n').rules[0]
-    if f.is_preflight and rule.allow_origin is not None:
-        answer_status, answered = answer_preflight(rule, f)
+    answer = answer_preflight(rule, f) if f.is_preflight else None
+    if answer is not None:  # only what the rule's own answer allows is answered
+        answer_status, answered = answer
         assert 200 <= answer_status <= 299
         assert [n for n, _ in answered].count("Access-Control-Allow-Origin") == 1
         assert all(isinstance(n, str) and isinstance(v, str) for n, v in answered)

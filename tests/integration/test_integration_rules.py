@@ -169,7 +169,8 @@ def test_strip_reproduces_missing_allow_origin(proxy, api):
     assert event["rule"] == "break it"
     assert event["changes"]["removed"] == ["access-control-allow-origin"]
     assert event["upstream"] == {"verdict": "allowed", "error": None}
-    proxy.wait_stdout(f"[rule 'break it'] GET {where(url)} from {PAGE} -> BLOCKED: ")
+    assert [w["code"] for w in event["warnings"]] == ["rule-made-it-worse"]  # as asked
+    proxy.wait_stdout(f"[rule 'break it' made it worse] GET {where(url)} from {PAGE} -> BLOCKED: ")
 
 
 def test_doubled_allow_origin_is_reduced_to_one(proxy, api):
@@ -213,7 +214,8 @@ def test_non_cors_traffic_untouched(proxy, api):
 
 def test_hot_reload_within_a_second(proxy, api, rules_file):
     url = api.add("/reload/x", Route(200, [], b"x"))
-    reply = send(proxy.port, "GET", url, fetch_fields())
+    v1 = fetch_fields("http://v1.test")  # the origin the v1 rule grants (it grants no other)
+    reply = send(proxy.port, "GET", url, v1)
     assert reply.get("access-control-allow-origin") == "http://v1.test"
 
     before = proxy.stdout().count("6 of 6 rules active")
@@ -238,9 +240,6 @@ def test_hot_reload_within_a_second(proxy, api, rules_file):
 
     rules_file.write_text(rules_text())  # fixed again
     deadline = time.monotonic() + 3
-    while (
-        send(proxy.port, "GET", url, fetch_fields()).get("access-control-allow-origin")
-        != "http://v1.test"
-    ):
+    while send(proxy.port, "GET", url, v1).get("access-control-allow-origin") != "http://v1.test":
         assert time.monotonic() < deadline
         time.sleep(0.05)

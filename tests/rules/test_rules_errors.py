@@ -278,8 +278,16 @@ def test_name_errors(text: str, line: int, rule: str, key: str, message: str) ->
             '# rules\n[rule]\nname = "x"',
             2,
             'rules.toml:2: unknown top-level key "rule"; a rules file holds only [[rules]] '
-            'tables. Did you mean "rules"?',
+            'tables (and grants = "add"). Did you mean "rules"?',
         ),
+        (
+            'grants = "replace"\n[[rules]]\nname = "x"',
+            1,
+            'rules.toml:1: key "grants": grants = "replace" is gone: a rule\'s grants always add'
+            ' to the server\'s, and only strip removes. Write grants = "add"',
+        ),
+        ("grants = true", 1, 'key "grants": expected "add", got a boolean (true)'),
+        ('[[rules]]\nname = "a"\n[grants]', 3, 'key "grants": expected "add", got a table'),
         ('[[rules]]\nname = "a"\n[settings]\nx = 1', 3, 'unknown top-level key "settings"'),
         (
             '[rules]\nname = "x"',

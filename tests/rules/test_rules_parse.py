@@ -166,7 +166,8 @@ def test_empty_ruleset() -> None:
 class TestWarnings:
     @staticmethod
     def warnings(body: str) -> tuple[str, ...]:
-        return parse_rules(f'\n[[rules]]\nname = "w"\n{body}\n', "rules.toml").warnings
+        text = f'grants = "add"\n[[rules]]\nname = "w"\n{body}\n'
+        return parse_rules(text, "rules.toml").warnings
 
     @pytest.mark.parametrize(
         "body",
