@@ -65,7 +65,7 @@ from scenarios import Scenario
 
 import cors_addon
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
 ADDON_ARGV = [
     sys.executable, "-m", "cors_addon",

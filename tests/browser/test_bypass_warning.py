@@ -32,7 +32,7 @@ from test_launcher import launched_chromium
 
 from cors_addon import launcher
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
 DELAY = 0.5
 WARNING = "none of its requests to localhost do: the browser sends loopback traffic around"

@@ -33,7 +33,7 @@ from cors_addon.demo import EXPECTED_ERRORS
 from cors_addon.demo.servers import static_text
 from cors_addon.rules import load_rules
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_TOML = REPO / "rules.toml"

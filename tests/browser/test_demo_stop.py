@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 from harness import find_chromium
 
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
+
 RUNS = 50
 MAX_DELAY = 8.0  # seconds after the start: the demo is up after 2-5 s (4 at a time)
 EXIT_TIMEOUT = 20.0  # browser and proxy get 3 s each to stop before they are killed

@@ -43,7 +43,7 @@ from harness import sequence_script
 
 from cors_addon import launcher
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
 PAGE = (
     b"<!doctype html><html><head><meta charset=utf-8><title>launcher test</title>"

@@ -30,7 +30,7 @@ from harness import Resp
 from harness import fetch_script
 from harness import xhr_script
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
 Event = dict[str, Any]
 Script = Callable[[str], str]  # url -> JS

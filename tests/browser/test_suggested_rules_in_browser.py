@@ -14,13 +14,15 @@ step 1 still works, with the same outcome for the page. The suggested file refus
 own dry run found nothing to make worse), the proxy loads it without a warning, and no event
 of step 3 carries `rule-made-it-worse`.
 
-Measured here (2 cores shared with other suites, Chromium 156): the two passes over the
-124-scenario catalogue take about 3 minutes together, the analysis a few seconds.
+Measured (Chromium 156, 2 cores): the two passes over the ~300-scenario catalogue take about
+6 minutes together in CI, the analysis a few seconds. It runs on the first leg only (a second
+mitmproxy changes nothing it proves that test_rules_in_browser.py does not).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -46,16 +48,43 @@ pytestmark = pytest.mark.browser
 
 # Blocks that no header a rule adds can fix, and why. Each must still be blocked after the
 # rules (a strict list: one that starts to work must leave it).
+_REDIRECT_CREDENTIALS = (
+    "a redirect to a URL with credentials (http://u:p@..., also user-only or password-only):"
+    " Chromium refuses to follow it (RedirectContainsCredentials) whatever the response's CORS"
+    " headers say"
+)
+_NOT_HTTP = (
+    "a redirect to a URL whose scheme is not HTTP(S) ('invalidurl:'): Chromium refuses to"
+    " follow it (CorsDisabledScheme) whatever the response's CORS headers say"
+)
+_INVISIBLE_CREDENTIALS = (
+    "a credentialed call whose capture shows no credentials: fetch(credentials: 'include') or"
+    " XHR withCredentials with no cookie to send looks like any other request on the wire, and"
+    " the server's answer passes it without credentials; nothing in the capture proves the"
+    " credentials a rule would have to grant (the event says so: credentials-would-block)"
+)
 CANNOT_FIX: dict[str, str] = {
-    "redir-userinfo": (
-        "a redirect to a URL with credentials (http://u:p@...): Chromium refuses to follow it"
-        " (RedirectContainsCredentials) whatever the response's CORS headers say"
-    ),
-    "cred-wildcard-no-cookie": (
-        "a credentialed call whose capture shows no credentials: fetch(credentials: 'include')"
-        " with no cookie to send looks like any other request on the wire, and the server's"
-        " 'Access-Control-Allow-Origin: *' passes it; nothing in the capture proves the"
-        " credentials a rule would have to grant (the event says so: credentials-would-block)"
+    "redir-userinfo": _REDIRECT_CREDENTIALS,
+    "wpt-redir-userinfo-user-only": _REDIRECT_CREDENTIALS,
+    "wpt-redir-userinfo-password-only": _REDIRECT_CREDENTIALS,
+    "wpt-redirect-invalid-location": _NOT_HTTP,
+    "cred-wildcard-no-cookie": _INVISIBLE_CREDENTIALS,
+    "wpt-cred-include-no-cookie-no-acac": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-star-no-cookie": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-1": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-false": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-quoted": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-TRUE": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-comma-true": _INVISIBLE_CREDENTIALS,
+    "wpt-xhr-acac-true-comma": _INVISIBLE_CREDENTIALS,
+}
+# Blocks a header rule could fix but the analysis does not yet see as blocked: strict xfails,
+# each naming the gap (one that starts to work must leave this list).
+NOT_SEEN_YET: dict[str, str] = {
+    "wpt-304-changes-acao": (
+        "a 304 revalidation: Chromium judges the cached 200's headers merged with the 304's"
+        " (Allow-Origin 'other.origin.example:80'); the analysis judges the 304 alone and sees no"
+        " block, so it suggests no rule (issue 18)"
     ),
 }
 
@@ -160,6 +189,11 @@ def test_suggested_rules_fix_what_a_header_can_and_break_nothing(
         assert after.expect.blocked, f"{scenario.id} works now: remove it from CANNOT_FIX"
         assert after.expect.issues == before.expect.issues
         return
+    if scenario.id in NOT_SEEN_YET:
+        assert before.expect.blocked
+        if not _works(after):
+            pytest.xfail(NOT_SEEN_YET[scenario.id])
+        pytest.fail(f"{scenario.id} works now: remove it from NOT_SEEN_YET")
     if before.expect.blocked:
         assert _works(after), (
             f"{scenario.desc}: still blocked with the suggested rules\n"
@@ -169,7 +203,15 @@ def test_suggested_rules_fix_what_a_header_can_and_break_nothing(
         )
     else:
         assert not after.expect.blocked, (scenario.desc, after.expect.issues)
-        assert after.expect.js == before.expect.js, (scenario.desc, before.expect, after.expect)
+        # the page gets what it got before; or, where it failed before CORS ran (a response
+        # Chromium rejects as invalid HTTP, e.g. a NUL in Allow-Origin), a rule that rewrote the
+        # offending field made it work
+        fixed = not _works(before) and _works(after)
+        assert after.expect.js == before.expect.js or fixed, (
+            scenario.desc,
+            before.expect,
+            after.expect,
+        )
 
 
 def test_the_suggested_file_is_proven_and_loads_cleanly(proof: Proof) -> None:
@@ -177,7 +219,9 @@ def test_the_suggested_file_is_proven_and_loads_cleanly(proof: Proof) -> None:
     assert text.count("[[rules]]") >= 3, proof.analysis
     assert "NOT WRITTEN" not in text, text  # the suggester's own dry run refused nothing
     assert "Checked by a dry run over the whole capture" in text
-    assert "# No rule for 1 flow(s) blocked with RedirectContainsCredentials" in text
+    assert re.search(
+        r"^# No rule for \d+ flow\(s\) blocked with RedirectContainsCredentials", text, re.M
+    )
     logs = proof.env.proxy.logs(tail=1_000_000)
     n = text.count("[[rules]]")
     assert f"cors: {n} of {n} rules active" in logs, logs
@@ -199,4 +243,6 @@ def test_no_rule_made_anything_worse_in_the_replay(proof: Proof) -> None:
 
 def test_the_exceptions_are_the_only_blocks_left(proof: Proof) -> None:
     left = {sid for sid, run in proof.after.items() if run.expect.blocked}
-    assert left == set(CANNOT_FIX), {sid: proof.after[sid].expect.issues for sid in left}
+    assert left == set(CANNOT_FIX) | set(NOT_SEEN_YET), {
+        sid: proof.after[sid].expect.issues for sid in left
+    }

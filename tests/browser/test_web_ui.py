@@ -31,6 +31,8 @@ from mitmproxy.utils import emoji
 
 from cors_addon import render
 
+pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
+
 PASSWORD = "cors-web-ui-test"
 PAGE = "http://127.0.0.1:3000"
 RULES = """\
