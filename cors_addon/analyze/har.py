@@ -34,6 +34,7 @@ import re
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from ..engine import CorsWarning
 from ..engine import Headers
@@ -46,6 +47,7 @@ _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 _SCHEMES = ("http://", "https://", "ws://", "wss://")
 _KINDS = {"fetch": "fetch", "xhr": "XMLHttpRequest"}
 _SAFE_METHODS = ("GET", "HEAD")
+_REDIRECTS_KEPT = 1024  # redirect targets awaiting their request (a bounded memory)
 
 
 class HarEntryError(ValueError):
@@ -151,6 +153,8 @@ class HarEntries:
         self.creator = creator
         self.pages: dict[str, str] = {}
         self.count = 0
+        # redirect target URL -> (the Origin its request carries, the URL that redirected)
+        self.redirected: dict[str, tuple[str, str]] = {}
 
     @property
     def wire_start(self) -> bool:
@@ -234,17 +238,20 @@ class HarEntries:
             isinstance(initiator, dict) and initiator.get("type") == "preflight"
         )
         inferred = None
+        hop = self.redirected.pop(url, None)
         if (
             resource_type in _KINDS
             and not preflight
             and "origin" not in names
             and _provisional(fields)
         ):
-            inferred = self._infer_origin(url, method, page, fields, initiator)
+            inferred = self._infer_origin(url, method, page, fields, initiator, hop)
             if inferred is not None:
                 fields.append(("Origin", inferred[0]))
                 if not _has(fields, "sec-fetch-mode"):
                     fields.append(("Sec-Fetch-Mode", "cors"))
+        if status_out is not None and 300 <= status_out < 400 and not preflight:
+            self._note_redirect(url, resp, fields)
         recorded = None
         browser_record = "_error" in resp  # Chrome: null when the page got the response
         hidden = (
@@ -285,6 +292,22 @@ class HarEntries:
             ex.link_id = request_id if isinstance(request_id, str) else None
         return ex
 
+    def _note_redirect(self, url: str, resp: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+        """Remember the Origin the next hop of a redirect carries: the request's own, or
+        'null' once a redirect left the current URL's origin while that was not the
+        request's origin (a tainted origin; Fetch, "HTTP-redirect fetch")."""
+        origin = _get(fields, "origin")
+        location = resp.get("redirectURL") or _get(_headers(resp.get("headers")), "location")
+        if not origin or not isinstance(location, str) or not location:
+            return
+        target = urljoin(url, location).split("#", 1)[0]
+        here = url_origin(url)
+        if origin != "null" and url_origin(target) != here and origin != here:
+            origin = "null"
+        if len(self.redirected) >= _REDIRECTS_KEPT:
+            self.redirected.pop(next(iter(self.redirected)))
+        self.redirected[target] = (origin, url)
+
     def _infer_origin(
         self,
         url: str,
@@ -292,10 +315,18 @@ class HarEntries:
         page: str | None,
         fields: list[tuple[str, str]],
         initiator: Any,
+        hop: tuple[str, str] | None = None,
     ) -> tuple[str, str] | None:
         """The Origin the browser sent with a fetch/XHR whose capture has only provisional
-        headers: the origin of its page, else of its Referer, else of its initiator; None
-        when it sent none (a same-origin GET or HEAD) or nothing tells."""
+        headers: after a redirect, the one its first request carried ('null' once tainted);
+        else the origin of its page, else of its Referer, else of its initiator; None when it
+        sent none (a same-origin GET or HEAD) or nothing tells."""
+        if hop is not None:
+            origin, source = hop
+            same = origin == url_origin(url) == url_origin(source)
+            if same and method.upper() in _SAFE_METHODS:
+                return None
+            return origin, f"its redirect from {source}"
         candidates = (
             (self.pages.get(page or ""), "its page"),
             (_get(fields, "referer"), "its Referer"),
