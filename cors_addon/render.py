@@ -45,7 +45,7 @@ def reasons_text(event: Event, sep: str = ", ") -> str:
 def mark(event: Event) -> str:
     """The flow marker: blocked, rewritten by a rule, preflight, allowed; none for not-cors."""
     verdict = event["verdict"]
-    if verdict == "blocked":
+    if verdict in ("blocked", "invalid-http"):
         return MARK_BLOCKED
     if verdict == "not-cors":
         return ""
@@ -94,6 +94,8 @@ def terminal_line(event: Event, color: bool = False) -> str:
     error = event["error"]
     if verdict == "blocked" and error is not None:
         tail = f"{_paint('BLOCKED', 'blocked', color)}: {error['message']} Fix: {error['fix']}"
+    elif verdict == "invalid-http" and error is not None:
+        tail = f"{_paint('INVALID HTTP', 'blocked', color)}: {error['message']} Fix: {error['fix']}"
     elif verdict == "allowed":
         tail = _paint("allowed", "allowed", color)
         if kind == "preflight" and p["max_age"] is not None:

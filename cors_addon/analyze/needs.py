@@ -243,8 +243,8 @@ class Needs:
         if event["verdict"] == "not-cors":
             return
         error = event["error"]
-        if error is not None and error["code"] == "NetworkError":
-            return  # no CORS decision: the server did not answer
+        if error is not None and error["code"] in ("NetworkError", "InvalidHttpResponse"):
+            return  # no CORS decision: no answer, or one the browser rejects as invalid HTTP
         blocked = event["verdict"] == "blocked"
         server, host, port = _server(event["url"])
         policy = self.servers.get(server)

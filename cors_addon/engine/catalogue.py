@@ -14,6 +14,17 @@ from .model import Failure
 from .model import Reason
 from .origins import split_url
 
+# What Chromium's console says about a response its HTTP parser rejects (no CORS issue at all),
+# by failure id.
+INVALID_HTTP_CONSOLE = {
+    "invalid-http": "Failed to load resource: net::ERR_INVALID_HTTP_RESPONSE",
+    "invalid-http-multiple-location": (
+        "Failed to load resource: net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION"
+    ),
+    "invalid-http-multiple-content-disposition": (
+        "Failed to load resource: net::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION"
+    ),
+}
 PREFLIGHT_PREFIX = "Response to preflight request doesn't pass access control check: "
 FETCH_SUFFIX = " Have the server send the header with a valid value."
 XHR_CREDENTIALS_SUFFIX = (
@@ -78,6 +89,19 @@ _FIX_ACAC = (
     "Send 'Access-Control-Allow-Credentials: true' (exactly, lower-case) with the credentialed"
     " response, or stop sending credentials."
 )
+
+
+def _invalid_http_spec() -> ErrorSpec:
+    """No CORS error: the browser refused the response itself (verdict `invalid-http`)."""
+    return ErrorSpec(
+        "InvalidHttpResponse",
+        "CORSDidNotSucceed",
+        "The browser rejects this response as invalid HTTP before CORS runs: {hint}.",
+        "Not a CORS decision: the server (or something between it and the proxy) sent a"
+        " response the browser does not accept ({hint}); fix what it sends. CORS headers"
+        " cannot help.",
+    )
+
 
 ERRORS: dict[str, ErrorSpec] = {
     "acao-missing": ErrorSpec(
@@ -222,6 +246,9 @@ ERRORS: dict[str, ErrorSpec] = {
         "Add {hint} to Access-Control-Allow-Headers on the preflight response ('*' is only a"
         " wildcard without credentials), or stop sending that header.",
     ),
+    "invalid-http": _invalid_http_spec(),
+    "invalid-http-multiple-location": _invalid_http_spec(),
+    "invalid-http-multiple-content-disposition": _invalid_http_spec(),
     "network-error": ErrorSpec(
         "NetworkError",
         "CORSDidNotSucceed",
@@ -285,6 +312,8 @@ def render_error(
         firefox = _FIREFOX_SINGLE_LINE_MULTIPLE
     if failure.id == "network-error":
         console = f"{method} {url} net::ERR_FAILED ({hint})"
+    elif failure.id in INVALID_HTTP_CONSOLE:
+        console = INVALID_HTTP_CONSOLE[failure.id]
     else:
         shown = initiator if redirected_from and initiator else origin
         console = console_prefix(kind, url, shown, redirected_from) + message

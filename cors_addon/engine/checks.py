@@ -7,6 +7,7 @@ cors-reference.md section 2.1 (CheckAccess) and 2.2 (CheckPreflightAccess).
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from .browsers import CHROMIUM
 from .browsers import BrowserProfile
@@ -16,11 +17,16 @@ from .model import Headers
 from .model import WireResponse
 from .origins import split_url
 
-REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 307, 308})
+# Fetch's redirect statuses. 300 is not one (nor 304/306): a preflight answered 300 with a
+# Location fails on its status in all three engines, and no engine follows an actual 300.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
 _TRIM = " \t\r\n\v\f"
+# The URL standard's forbidden host code points (a special-scheme host must not hold them,
+# also not percent-encoded); '%' itself is allowed as the start of an escape.
+_FORBIDDEN_HOST = frozenset("\x00\t\n\r #/:<>?@[\\]^|")
 
 
 def is_redirect(resp: WireResponse) -> bool:
@@ -28,7 +34,12 @@ def is_redirect(resp: WireResponse) -> bool:
 
 
 def _is_valid_url(value: str) -> bool:
-    """Roughly GURL(value).is_valid(): a scheme, and a host for the special schemes."""
+    """Roughly GURL(value).is_valid(): a scheme, and for the special schemes a host without
+    forbidden code points (percent-decoded) and a port of at most 5 digits' value 65535.
+
+    Chromium 156: `{origin}%23` and `{origin}:80` (a second port) are invalid
+    (InvalidAllowOriginValue); `{origin}#`, `{origin}?`, `{origin}/p` are valid (mismatch).
+    """
     m = _SCHEME.match(value)
     if m is None:
         return False
@@ -36,11 +47,53 @@ def _is_valid_url(value: str) -> bool:
     rest = value[m.end() :]
     if scheme not in _SPECIAL_SCHEMES:
         return True
-    host = rest.lstrip("/\\").split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if "@" in host:
-        host = host.rsplit("@", 1)[1]
-    host = host.split(":", 1)[0] if not host.startswith("[") else host
+    authority = re.split(r"[/\\?#]", rest.lstrip("/\\"), maxsplit=1)[0]
+    if "@" in authority:
+        authority = authority.rsplit("@", 1)[1]
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close == -1:
+            return False
+        host, port = authority[: close + 1], authority[close + 1 :]
+        if port and not port.startswith(":"):
+            return False
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+        if any(ch in _FORBIDDEN_HOST for ch in unquote(host)):
+            return False
+    if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        return False
     return bool(host) or scheme == "file"
+
+
+def invalid_http(headers: Headers, profile: BrowserProfile = CHROMIUM) -> Failure | None:
+    """A response the browser's HTTP parser rejects before any CORS check.
+
+    - A NUL byte in a header field: Chromium 156 net::ERR_INVALID_HTTP_RESPONSE, Firefox fails it
+      (CORSDidNotSucceed, no status), WebKit too ("Could not parse HTTP response" for a
+      preflight). WPT cors/origin.htm sends such Allow-Origin values; mitmproxy forwards them.
+    - Two Location (or Content-Disposition) lines with different values: Chromium
+      net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION, Firefox fails it too; WebKit follows the
+      combined value instead (then fails on its CORS check).
+    Other control bytes (\x01, \x7f, a lone CR) pass in all three.
+    """
+    for name, value in headers.fields:
+        if "\x00" in name or "\x00" in value:
+            return Failure("invalid-http", f"a NUL byte in the {name.lower()} header")
+    if profile.name == "safari":
+        return None
+    for name, failure_id in _NO_DUPLICATES:
+        values = headers.get_all(name)
+        if len(values) > 1 and len(set(values)) > 1:
+            return Failure(failure_id, f"{len(values)} different {name} header lines")
+    return None
+
+
+_NO_DUPLICATES = (
+    ("location", "invalid-http-multiple-location"),
+    ("content-disposition", "invalid-http-multiple-content-disposition"),
+)
 
 
 def cors_check(origin: str, headers: Headers, credentials: bool) -> Failure | None:
@@ -83,9 +136,15 @@ def redirect_location_check(resp: WireResponse) -> Failure | None:
         i = rest.find(ch)
         if i != -1 and i < end:
             end = i
-    if "@" in rest[:end]:
-        return Failure("redirect-location-has-credentials", location)
-    return None
+    authority = rest[:end]
+    if "@" not in authority:
+        return None
+    # Empty userinfo ('@host', ':@host') is no username and no password: the URL parser drops
+    # it and all three engines follow (WPT cors-redirect-credentials).
+    userinfo = authority.rsplit("@", 1)[0]
+    if userinfo.replace(":", "", 1) == "":
+        return None
+    return Failure("redirect-location-has-credentials", location)
 
 
 def parse_token_list(value: str | None) -> tuple[str, ...] | None:

@@ -170,7 +170,7 @@ class CorsWarning(NamedTuple):
 
 
 class Verdict(NamedTuple):
-    verdict: str  # allowed | blocked | not-cors | unknown
+    verdict: str  # allowed | blocked | invalid-http | not-cors | unknown
     error: CorsError | None = None
     warnings: tuple[CorsWarning, ...] = ()
     # The error a credentialed request would get, when the wire did not show credentials.

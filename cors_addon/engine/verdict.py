@@ -8,6 +8,7 @@ from .browsers import BrowserProfile
 from .catalogue import render_error
 from .checks import authorization_covered_by_wildcard
 from .checks import cors_check
+from .checks import invalid_http
 from .checks import is_redirect
 from .checks import parse_token_list
 from .checks import preflight_check
@@ -75,7 +76,8 @@ _PLUMBING_HEADERS = frozenset(
 )
 
 
-_NOT_WORTH_A_WARNING = SAFELISTED_RESPONSE_HEADERS | _PLUMBING_HEADERS
+# Response headers a `headers-not-exposed` warning never names.
+NOT_WORTH_A_WARNING = SAFELISTED_RESPONSE_HEADERS | _PLUMBING_HEADERS
 
 
 def _unreadable_headers(resp: WireResponse, credentials: bool) -> list[str]:
@@ -85,7 +87,7 @@ def _unreadable_headers(resp: WireResponse, credentials: bool) -> list[str]:
         return []
     hidden = []
     for name in resp.headers.names():
-        if name in _NOT_WORTH_A_WARNING or name in exposed:
+        if name in NOT_WORTH_A_WARNING or name in exposed:
             continue
         if name.startswith(("access-control-", "cross-origin-")):
             continue
@@ -143,6 +145,25 @@ def _network_error(
     return Verdict("blocked", error)
 
 
+def _invalid_http(
+    failure: Failure,
+    req: WireRequest,
+    c: Classification,
+    redirected_from: str | None,
+    initiator: str | None,
+) -> Verdict:
+    error = render_error(
+        failure,
+        url=req.url,
+        origin=c.origin or "null",
+        kind=c.kind,
+        method=req.method,
+        redirected_from=redirected_from,
+        initiator=initiator,
+    )
+    return Verdict("invalid-http", error)
+
+
 def judge_request(
     req: WireRequest,
     c: Classification,
@@ -159,14 +180,19 @@ def judge_request(
         return NOT_CORS
     if resp is None:
         return _network_error(req, c, error_text, redirected_from, initiator)
+    bad = invalid_http(resp.headers, profile)
+    if bad is not None:
+        return _invalid_http(bad, req, c, redirected_from, initiator)
     warnings: list[CorsWarning] = []
     _mode_warning(c, warnings)
     h = req.headers
-    if resp.status == 304 and ("if-none-match" in h or "if-modified-since" in h):
+    credentials = c.credentials == "include"
+    revalidated = resp.status == 304 and ("if-none-match" in h or "if-modified-since" in h)
+    if revalidated and "access-control-allow-origin" not in resp.headers:
+        # The browser checks its stored response updated by the 304; the stored headers are
+        # not on this exchange (the 304 changes no CORS header, so the stored verdict stands).
         warnings.append(warning("revalidation-304"))
         return Verdict("allowed", None, tuple(warnings))
-
-    credentials = c.credentials == "include"
 
     def render(failure: Failure) -> CorsError:
         return render_error(
@@ -181,6 +207,17 @@ def judge_request(
         )
 
     failure = cors_check(c.origin, resp.headers, credentials)
+    if revalidated:
+        # A 304 that carries Allow-Origin replaces the stored one (all three engines judge the
+        # merged response, WPT cors/304.htm). Allow-Credentials may be only in the stored
+        # response the proxy did not see: its absence here proves nothing.
+        warnings.append(warning("revalidation-304"))
+        if (
+            failure is not None
+            and failure.id == "acac-not-true"
+            and "access-control-allow-credentials" not in resp.headers
+        ):
+            failure = None
     if failure is None and is_redirect(resp):
         failure = redirect_location_check(resp)
     if failure is not None:
@@ -217,6 +254,9 @@ def judge_preflight(
     origin = c.origin or "null"
     if resp is None:
         return _network_error(req, c, error_text, redirected_from, initiator)
+    bad = invalid_http(resp.headers, profile)
+    if bad is not None:
+        return _invalid_http(bad, req, c, redirected_from, initiator)
     method = c.preflight.method
     announced = c.preflight.headers
 

@@ -90,9 +90,10 @@ _SPECS = (
     ),
     WarningSpec(
         "revalidation-304",
-        "a 304 revalidation is not CORS-checked",
-        "A 304 answer to a cache revalidation is not CORS-checked; the browser uses its stored"
-        " response, which passed the check when it was stored.",
+        "a 304 revalidation is checked with the stored response's headers",
+        "A 304 answer to a cache revalidation updates the browser's stored response, and the"
+        " browser CORS-checks that merged response: a CORS header in the 304 replaces the stored"
+        " one. The proxy sees only the 304, so only the CORS headers it carries were checked.",
     ),
     WarningSpec(
         "mode-inferred",

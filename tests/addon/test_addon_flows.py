@@ -231,3 +231,19 @@ async def test_no_bypass_hint_when_loopback_traffic_arrives(cors, caplog):
     cors.run(fetch("GET", "http://127.0.0.1:8000/x", origin="http://localhost:3000", extra=()))
     cors.addon.tick(time.time() + 60)
     assert "around the proxy" not in caplog.text
+
+
+async def test_nul_byte_in_a_header_is_invalid_http(cors):
+    """The browser rejects the response before CORS runs: its own verdict, no CORS error,
+    rendered on every output (issue 18)."""
+    f = fetch("GET", extra=())
+    cors.run(f, response(200, [("Access-Control-Allow-Origin", APP + "\x00")]))
+    event = f.metadata["cors"]
+    assert event["verdict"] == "invalid-http"
+    assert event["error"]["code"] == "InvalidHttpResponse"
+    assert event["error"]["message"].startswith(
+        "The browser rejects this response as invalid HTTP before CORS runs:"
+    )
+    assert f.marked == render.MARK_BLOCKED
+    assert "INVALID HTTP: The browser rejects this response" in render.terminal_line(event)
+    assert render.headline(event).startswith("INVALID-HTTP InvalidHttpResponse: GET /")

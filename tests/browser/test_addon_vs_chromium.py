@@ -48,6 +48,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from disagreements import DISAGREEMENTS
+from disagreements import ORPHAN_DISAGREEMENTS
 from ground_truth import COOKIE_ROUTE
 from ground_truth import Placeholders
 from ground_truth import describe
@@ -64,6 +66,8 @@ from scenarios import Expect
 from scenarios import Scenario
 
 import cors_addon
+from cors_addon.engine.catalogue import INVALID_HTTP_CONSOLE
+from cors_addon.engine.verdict import NOT_WORTH_A_WARNING
 
 pytestmark = [pytest.mark.browser, pytest.mark.every_leg]
 
@@ -96,83 +100,7 @@ class AddonDisagrees(AssertionError):
     """The addon's events contradict what Chromium did (an engine bug, or a wire limit)."""
 
 
-# -- known disagreements (engine bugs for the lead; each one is a strict xfail) --------------------
-
-DISAGREEMENTS: dict[str, str] = {
-    "cred-wildcard-no-cookie": (
-        "fetch(credentials: 'include') with no cookie to send, answered ACAO *: Chromium blocks"
-        " (WildcardOriginNotAllowed). Nothing on the wire shows the credentials mode, so the"
-        " event says allowed with a 'credentials-would-block' warning. A wire limit rather than"
-        " a bug: it stays a documented disagreement."
-    ),
-}
-
-# Found by the scenarios drawn from web-platform-tests (issue 18); evidence in each scenario's
-# recorded Chromium facts (tests/browser/scenarios/wpt_*.py).
-_NO_COOKIE = (
-    "credentials 'include' (or withCredentials) with no cookie to send: Chromium judges the"
-    " Allow-Origin/Allow-Credentials pair as credentialed and blocks; nothing on the wire shows"
-    " the credentials mode, so the event says allowed. A wire limit."
-)
-_INVALID_HTTP = (
-    "a NUL byte in Access-Control-Allow-Origin: Chromium rejects the whole response as invalid"
-    " HTTP (net::ERR_INVALID_HTTP_RESPONSE, no CORS issue); the event reports a CORS error."
-)
-_INVALID_ACAO = (
-    "a malformed Access-Control-Allow-Origin value: Chromium says InvalidAllowOriginValue (and"
-    " its sentence), the event AllowOriginMismatch."
-)
-_EMPTY_USERINFO = (
-    "a redirect to a URL with empty userinfo: Chromium drops it while parsing and follows; the"
-    " event blocks with RedirectContainsCredentials."
-)
-_REDIRECTED_FROM_PAGE_ORIGIN = (
-    "after a redirect from the page's own origin, Chromium's sentence names the first hop"
-    " ('(redirected from <url>)'); the event's sentence has no such part."
-)
-DISAGREEMENTS.update(
-    {
-        "wpt-pf-status-300": (
-            "a preflight answered 300 with a Location: 300 is not a redirect status in Fetch, so"
-            " Chromium says PreflightInvalidStatus; the event PreflightDisallowedRedirect."
-        ),
-        "wpt-redir-userinfo-empty-at": _EMPTY_USERINFO,
-        "wpt-redir-userinfo-empty-colon-at": _EMPTY_USERINFO,
-        "wpt-acao-trailing-pct23": _INVALID_ACAO,
-        "wpt-acao-port-80": _INVALID_ACAO,
-        "wpt-acao-trailing-nul": _INVALID_HTTP,
-        "wpt-acao-nul-star": _INVALID_HTTP,
-        "wpt-acao-star-nul": _INVALID_HTTP,
-        "wpt-acao-nul-preflight": _INVALID_HTTP,
-        "wpt-cred-include-no-cookie-no-acac": _NO_COOKIE,
-        "wpt-xhr-acac-TRUE": _NO_COOKIE,
-        "wpt-xhr-acac-quoted": _NO_COOKIE,
-        "wpt-xhr-acac-false": _NO_COOKIE,
-        "wpt-xhr-acac-1": _NO_COOKIE,
-        "wpt-xhr-acac-comma-true": _NO_COOKIE,
-        "wpt-xhr-acac-true-comma": _NO_COOKIE,
-        "wpt-xhr-star-no-cookie": _NO_COOKIE,
-        "wpt-304-changes-acao": (
-            "a 304 revalidation: Chromium judges the stored response's headers updated by the"
-            " 304's (here a 304 carrying a foreign Allow-Origin: AllowOriginMismatch); the event"
-            " says allowed."
-        ),
-        "wpt-redir-local-to-remote-null": _REDIRECTED_FROM_PAGE_ORIGIN,
-        "wpt-xhr-same-origin-redirect-then-preflight-ko": _REDIRECTED_FROM_PAGE_ORIGIN,
-        "wpt-redirect-origin-same-to-other-post": (
-            "a same-origin POST carries Origin; its event rightly says not-cors, but this"
-            " comparison treats every Origin-carrying request as a CORS request (a limit of this"
-            " test, not of the addon)."
-        ),
-        "wpt-redirect-invalid-location": (
-            "Chromium reports CorsDisabledScheme for the redirect target 'invalidurl:', which no"
-            " server saw; the comparison cannot pair an issue without a request (a limit of this"
-            " test)."
-        ),
-    }
-)
-
-ORPHAN_DISAGREEMENTS: dict[str, str] = {}
+# -- known disagreements: disagreements.py (each one is a strict xfail) -------------------------
 
 # Chromium codes whose only scenarios are DISAGREEMENTS (so none agrees yet); keep it exact.
 CODES_ONLY_IN_DISAGREEMENTS = {"CorsDisabledScheme"}
@@ -277,13 +205,31 @@ def build_units(result: CaseResult, scenario: Scenario) -> list[Unit]:
     return units
 
 
+def _unit_by_request_id(obs: Observation, issue: CorsIssue) -> Unit | None:
+    """When Chromium sent the same URL more than once (a revalidation), the issue's CDP request
+    id tells which one it blocked: the n-th such request in the Network log is the n-th unit."""
+    mine = [
+        b
+        for b in obs.result.browser_requests
+        if b.url == issue.url and b.is_preflight == issue.is_preflight
+    ]
+    units = [u for u in obs.units if u.url == issue.url and u.preflight == issue.is_preflight]
+    if len(units) < 2 or len(mine) != len(units):
+        return None
+    ids = [b.request_id for b in mine]
+    if ids.count(issue.request_id) != 1:
+        return None
+    unit = units[ids.index(issue.request_id)]
+    return unit if unit.issue is None else None
+
+
 def assign_issues(obs: Observation) -> None:
     """Attach each blocking Audits issue (and its console sentence) to the unit it is about."""
     messages = [m for m in obs.result.cors_messages if BLOCKED_BY in m]
     for issue in obs.result.cors_issues:
         if issue.is_warning:
             continue
-        unit = next(
+        unit = _unit_by_request_id(obs, issue) or next(
             (
                 u
                 for u in obs.units
@@ -368,6 +314,60 @@ def check_blocked(obs: Observation, u: Unit, e: dict[str, Any], where: str) -> N
         )
 
 
+def _sent_header_names(scenario: Scenario, u: Unit) -> set[str] | None:
+    """Lower-case names of the scripted response's headers for this unit's route (None when
+    the route answers by a rule, e.g. a Conditional)."""
+    route = scenario.routes.get(u.url.rsplit("/", 1)[-1])
+    actual = getattr(route, "actual", None)
+    headers = getattr(actual, "headers", None)
+    return None if headers is None else {name.lower() for name, _ in headers}
+
+
+def check_unreadable(obs: Observation, u: Unit, e: dict[str, Any], where: str) -> None:
+    """The response headers the script read (Request.read_headers) against the event's
+    `headers-not-exposed` warning: a header Chromium let the page read is never named in it;
+    one it hid that the response carried is named (unless the engine deems it not worth a
+    warning: safelisted or plumbing names)."""
+    js = obs.result.js
+    read = js.value.get("headers") if js.ok and isinstance(js.value, dict) else None
+    sent = _sent_header_names(obs.scenario, u)
+    if not read or sent is None:
+        return
+    if obs.scenario.request.credentials == "include" and e["credentials"] != "include":
+        return  # judged without credentials: the wire limit of the _NO_COOKIE disagreements
+    text = next((w["message"] for w in e["warnings"] if w["code"] == "headers-not-exposed"), "")
+    prefix, suffix = "The page cannot read ", ": list them in Access-Control-Expose-Headers."
+    named = set(text[len(prefix) : -len(suffix)].split(", ")) if text else set()
+    for name, value in read.items():
+        name = name.lower()
+        if value is not None and name in named:
+            obs.problems.append(f"{where}: Chromium let the page read {name}, the event warns")
+        elif value is None and name in sent and name not in named | NOT_WORTH_A_WARNING:
+            obs.problems.append(f"{where}: Chromium hid {name}, no headers-not-exposed names it")
+
+
+def invalid_http(obs: Observation) -> str | None:
+    """The console line when Chromium's HTTP parser rejected a response of this case (no CORS
+    issue follows), else None."""
+    if any(not i.is_warning for i in obs.result.cors_issues):
+        return None
+    lines = set(INVALID_HTTP_CONSOLE.values())
+    return next((t for t in obs.result.console_errors if t in lines), None)
+
+
+def check_invalid_http(obs: Observation, e: dict[str, Any], where: str) -> None:
+    """The event says the browser rejects the response as invalid HTTP, in Chromium's words."""
+    console = invalid_http(obs)
+    err = e["error"] or {}
+    if e["verdict"] != "invalid-http" or err.get("code") != "InvalidHttpResponse":
+        obs.problems.append(
+            f"{where}: Chromium rejected the response as invalid HTTP ({console}),"
+            f" event verdict {e['verdict']} error {err.get('code')}"
+        )
+    elif err.get("console") != console:
+        obs.problems.append(f"{where}: console {err.get('console')!r}, Chromium {console!r}")
+
+
 def compare(obs: Observation, validator: Any) -> None:
     p = obs.problems
     for e in obs.events:
@@ -389,6 +389,8 @@ def compare(obs: Observation, validator: Any) -> None:
                 if e["verdict"] == "allowed" and e["error"] is None and not u.followed:
                     continue  # decided by the orphan event: test_orphans_agree_with_chromium
                 check_blocked(obs, u, e, where)
+            elif invalid_http(obs):
+                check_invalid_http(obs, e, where)
             elif e["verdict"] != "allowed" or e["error"] is not None:
                 p.append(
                     f"{where}: Chromium passed this preflight, event verdict {e['verdict']}"
@@ -437,6 +439,8 @@ def compare(obs: Observation, validator: Any) -> None:
             )
         if u.issue is not None:
             check_blocked(obs, u, e, where)
+        elif invalid_http(obs):
+            check_invalid_http(obs, e, where)
         else:
             want_verdict = "not-cors" if obs.scenario.request.mode == "no-cors" else "allowed"
             if e["verdict"] != want_verdict or e["error"] is not None:
@@ -444,6 +448,8 @@ def compare(obs: Observation, validator: Any) -> None:
                     f"{where}: Chromium let the page read it, event verdict {e['verdict']}"
                     f" error {e['error'] and e['error']['code']}"
                 )
+            elif want_verdict == "allowed":
+                check_unreadable(obs, u, e, where)
     for e in obs.events:
         if e["type"] == "request" and not any(u.event is e for u in obs.units):
             p.append(

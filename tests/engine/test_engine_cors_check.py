@@ -145,6 +145,76 @@ MATRIX = [
         "CORSAllowOriginNotMatchingOrigin",
         "https://",
     ),
+    regression(
+        "invalid-second-port",
+        PAGE,
+        False,
+        [(ACAO, "http://127.0.0.1:8001:80")],
+        200,
+        "acao-invalid",
+        "InvalidAllowOriginValue",
+        "CORSAllowOriginNotMatchingOrigin",
+        "http://127.0.0.1:8001:80",
+        reason="an origin with a port followed by ':80' is no URL (GURL invalid): Chromium 156"
+        " says InvalidAllowOriginValue (WPT cors/origin.htm; wpt-acao-port-80)",
+    ),
+    regression(
+        "invalid-pct23-in-port",
+        PAGE,
+        False,
+        [(ACAO, "http://127.0.0.1:8001%23")],
+        200,
+        "acao-invalid",
+        "InvalidAllowOriginValue",
+        "CORSAllowOriginNotMatchingOrigin",
+        "http://127.0.0.1:8001%23",
+        reason="'%23' after the port makes the port invalid: Chromium 156 says"
+        " InvalidAllowOriginValue (WPT cors/origin.htm; wpt-acao-trailing-pct23)",
+    ),
+    (
+        "invalid-pct23-in-host",
+        PAGE,
+        False,
+        [(ACAO, PAGE + "%23")],
+        200,
+        "acao-invalid",
+        "InvalidAllowOriginValue",
+        "CORSAllowOriginNotMatchingOrigin",
+        PAGE + "%23",
+    ),
+    (
+        "invalid-port-too-big",
+        PAGE,
+        False,
+        [(ACAO, PAGE + ":65536")],
+        200,
+        "acao-invalid",
+        "InvalidAllowOriginValue",
+        "CORSAllowOriginNotMatchingOrigin",
+        PAGE + ":65536",
+    ),
+    (
+        "mismatch-trailing-hash",
+        PAGE,
+        False,
+        [(ACAO, PAGE + "#")],
+        200,
+        "acao-mismatch",
+        "AllowOriginMismatch",
+        "CORSAllowOriginNotMatchingOrigin",
+        PAGE + "#",
+    ),
+    (
+        "mismatch-trailing-query",
+        PAGE,
+        False,
+        [(ACAO, PAGE + "?")],
+        200,
+        "acao-mismatch",
+        "AllowOriginMismatch",
+        "CORSAllowOriginNotMatchingOrigin",
+        PAGE + "?",
+    ),
     (
         "mismatch-trailing-slash",
         PAGE,
@@ -336,6 +406,28 @@ REDIRECT_CASES = [
         "MissingAllowOriginHeader",
     ),
     ("at-in-path", 302, [STAR, (LOC, "https://cdn.example/a@b")], None),
+    regression(
+        "empty-userinfo-at",
+        302,
+        [STAR, (LOC, "https://@cdn.example/")],
+        None,
+        reason="'@' with an empty userinfo is no username and no password: all three engines"
+        " follow (WPT fetch/api/cors/cors-redirect-credentials.any.js)",
+    ),
+    regression(
+        "empty-userinfo-colon-at",
+        302,
+        [STAR, (LOC, "https://:@cdn.example/")],
+        None,
+        reason="':@' is an empty username and an empty password: followed everywhere",
+    ),
+    ("password-only", 302, [STAR, (LOC, "https://:p@cdn.example/")], "RedirectContainsCredentials"),
+    (
+        "user-colon-only",
+        302,
+        [STAR, (LOC, "https://u:@cdn.example/")],
+        "RedirectContainsCredentials",
+    ),
     ("at-in-query", 302, [STAR, (LOC, "https://cdn.example?next=a@b")], None),
     regression(
         "scheme-relative-user-pass",
@@ -382,6 +474,12 @@ def test_redirect_response(status, fields, code):
 def test_3xx_without_location_is_no_redirect():
     assert not is_redirect(resp(302, STAR))
     assert not is_redirect(resp(304, (LOC, "/x")))
+
+
+@pytest.mark.parametrize("status", [300, 304, 306])
+def test_non_redirect_statuses_with_location_are_no_redirect(status):
+    """Fetch's redirect statuses are 301, 302, 303, 307 and 308 (WPT cors-preflight-status)."""
+    assert not is_redirect(resp(status, (LOC, "/x")))
 
 
 @pytest.mark.parametrize(

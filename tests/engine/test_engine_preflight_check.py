@@ -53,6 +53,20 @@ ORDER_CASES = [
     ),
     ("redirect-307", ("PUT", None), 307, [EXACT, LOC], True, "preflight-redirect", "307"),
     ("redirect-308", ("PUT", None), 308, [LOC], False, "preflight-redirect", "308"),
+    # 300, 304 and 306 are no redirect statuses, even with a Location (Chromium 156
+    # PreflightInvalidStatus; WPT fetch/api/cors/cors-preflight-status.any.js).
+    # (300 was counted as a redirect: PreflightDisallowedRedirect.)
+    (
+        "300-with-location",
+        ("PUT", None),
+        300,
+        [STAR, (ACAM, "PUT"), LOC],
+        False,
+        "preflight-status-not-ok",
+        "300",
+    ),
+    ("304-with-location", ("PUT", None), 304, [STAR, LOC], False, "preflight-status-not-ok", "304"),
+    ("306-with-location", ("PUT", None), 306, [STAR, LOC], False, "preflight-status-not-ok", "306"),
     # A 3xx without Location is no redirect: ACAO first, then the status.
     (
         "3xx-no-location",

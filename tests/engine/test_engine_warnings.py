@@ -15,6 +15,7 @@ from engine_builders import cases
 from engine_builders import cors_req
 from engine_builders import judged
 from engine_builders import preflight_req
+from engine_builders import regression
 from engine_builders import req
 from engine_builders import resp
 from engine_builders import warning_codes
@@ -182,6 +183,32 @@ ACTUAL_CASES = [
         cors_req("GET", ("If-Modified-Since", "Wed, 21 Oct 2015 07:28:00 GMT")),
         resp(304, ("ETag", '"v1"')),
         "allowed",
+        {"revalidation-304"},
+        set(),
+    ),
+    regression(
+        "revalidation-304-foreign-acao",
+        cors_req("GET", ("If-None-Match", '"v1"')),
+        resp(304, (ACAO, "http://other.origin.example")),
+        "blocked",
+        {"revalidation-304"},
+        set(),
+        reason="a 304's Allow-Origin replaces the stored one and the merged response is"
+        " checked (all three engines; WPT cors/304.htm): it was reported allowed",
+    ),
+    (
+        "revalidation-304-acao-without-acac",
+        cors_req("GET", ("If-None-Match", '"v1"'), cookie=True),
+        resp(304, EXACT),
+        "allowed",
+        {"revalidation-304"},
+        set(),
+    ),
+    (
+        "revalidation-304-star-with-cookie",
+        cors_req("GET", ("If-None-Match", '"v1"'), cookie=True),
+        resp(304, STAR),
+        "blocked",
         {"revalidation-304"},
         set(),
     ),

@@ -28,7 +28,7 @@ fuzz_settings = settings(
     ],
 )
 
-VERDICTS = frozenset({"allowed", "blocked", "not-cors", "unknown"})
+VERDICTS = frozenset({"allowed", "blocked", "invalid-http", "not-cors", "unknown"})
 
 # -- text -------------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ BROWSERS = st.sampled_from(["auto", *PROFILES])
 
 def _check_verdict(v: Any) -> None:
     assert v.verdict in VERDICTS - {"unknown"}, v.verdict
-    assert (v.error is not None) == (v.verdict == "blocked"), v
+    assert (v.error is not None) == (v.verdict in ("blocked", "invalid-http")), v
     for w in v.warnings:
         assert isinstance(w.code, str) and w.code and isinstance(w.message, str)
     if v.error is not None:

@@ -33,6 +33,7 @@ from .vocab import acam
 from .vocab import api
 from .vocab import loc
 from .vocab import max_age
+from .vocab import ok
 from .vocab import pf
 
 SCENARIOS: list[Scenario] = []
@@ -1097,5 +1098,71 @@ add(
         gap_ms=2500,
         firefox=SAME,
         webkit=SAME,
+    ),
+)
+
+# -- invalid HTTP before CORS (issue 18): bytes and duplicates an engine's HTTP parser may reject
+# before any CORS check, besides the NUL byte of WPT cors/origin.htm (wpt_cors.py). Each reaches
+# the browser through mitmproxy unchanged.
+add(
+    S(
+        "eng-http-ctl-byte",
+        "ACAO *; a header value with a \\x01 byte",
+        R(),
+        {"r": api(actual=ok(ACAO_STAR, ("X-Bad", "a\x01b")))},
+        E(js="200", seen=("GET B/r",)),
+        firefox=SAME,
+        webkit=SAME,
+    ),
+    S(
+        "eng-http-del-byte",
+        "ACAO *; a header value with a \\x7f byte",
+        R(),
+        {"r": api(actual=ok(ACAO_STAR, ("X-Bad", "a\x7fb")))},
+        E(js="200", seen=("GET B/r",)),
+        firefox=SAME,
+        webkit=SAME,
+    ),
+    S(
+        "eng-http-lone-cr",
+        "ACAO *; a header value with a lone CR",
+        R(),
+        {"r": api(actual=ok(ACAO_STAR, ("X-Bad", "a\rb")))},
+        E(js="200", seen=("GET B/r",)),
+        firefox=SAME,
+        webkit=SAME,
+    ),
+    S(
+        "eng-http-two-locations",
+        "B/r 302 (ACAO *) with two different Location lines",
+        R(),
+        {
+            "r": api(actual=loc(302, "{C}/b", ACAO_STAR, ("Location", "{C}/c"))),
+            "b": api(actual=OK_STAR),
+            "c": api(actual=OK_STAR),
+        },
+        E(
+            js=FAILED,
+            seen=("GET B/r",),
+            console=("Failed to load resource: net::ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION",),
+        ),
+        firefox=E(
+            js=FF_FAILED,
+            seen=("GET B/r",),
+            blocked=True,
+            issues=(("CORSDidNotSucceed", "(null)"),),
+            console=(
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {B}{C}/r. (Reason: CORS request did not succeed). Status code: (null).",
+            ),
+        ),
+        webkit=E(
+            js=WK_FAILED,
+            seen=("GET B/r", "GET B/b,%20/c/eng-http-two-locations/c"),
+            blocked=True,
+            console=(
+                "Origin {O} is not allowed by Access-Control-Allow-Origin. Status code: 404",
+                "Fetch API cannot load {B}{C}/b,%20{C}/c due to access control checks.",
+            ),
+        ),
     ),
 )
