@@ -9,6 +9,7 @@ LRU's bookkeeping on every hit.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable
 from typing import Any
 
@@ -23,13 +24,19 @@ class Memo:
         self.table: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any:
-        return self.table.get(key)
+        """The value kept for `key`, or None (also for a key that cannot be hashed: header
+        fields given as lists, say; those are computed every time)."""
+        try:
+            return self.table.get(key)
+        except TypeError:
+            return None
 
     def put(self, key: Hashable, value: Any) -> Any:
         table = self.table
         if len(table) >= self.limit:
             table.clear()
-        table[key] = value
+        with contextlib.suppress(TypeError):
+            table[key] = value
         return value
 
     def clear(self) -> None:
