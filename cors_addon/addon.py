@@ -263,13 +263,10 @@ class CorsAddon:
             self.tick(time.time())
 
     def tick(self, now: float) -> None:
-        """Periodic work: orphaned preflights, the log's waiting lines, hot reload of the rules
-        file, bypass hint."""
+        """Periodic work: orphaned preflights, hot reload of the rules file, bypass hint."""
         try:
             for pending, event in self.live.orphans(now):
                 self._emit_orphan(pending, event)
-            if self.log is not None:
-                self.log.flush()
             if self.rules_file is not None:
                 self.rules_file.check()
             hint = self.bypass.check(now)

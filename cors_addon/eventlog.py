@@ -1,8 +1,4 @@
-"""The one JSONL writer: one event per line, written in batches.
-
-An event after a quiet spell is written at once; under load, lines gather for up to
-FLUSH_SECONDS (or BATCH_LINES) and go out in one write: the addon's tick flushes them, and so
-does a clean stop. Every line is whole; a killed proxy (SIGKILL) loses at most that window.
+"""The one JSONL writer: one event per line, written and flushed as it is decided.
 
 It never raises into the proxy. An unwritable path, a full disk or a deleted file gives a
 warning naming the problem; events wait in a bounded backlog and are written once the file
@@ -25,8 +21,6 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
 CHECK_SECONDS = 1.0
-FLUSH_SECONDS = 0.2
-BATCH_LINES = 256
 
 
 class EventLog:
@@ -42,8 +36,6 @@ class EventLog:
         self._next_retry = 0.0
         self._next_check = 0.0
         self._partial = False
-        self._flush_due = 0.0
-        self._closed = False  # after close, each event is written at once (no tick to come)
         self._open()
 
     @property
@@ -89,17 +81,6 @@ class EventLog:
         line = (dumps(event) + "\n").encode("utf-8", "surrogateescape")
         self._keep(line)
         now = time.monotonic()
-        if now < self._flush_due and len(self.backlog) < BATCH_LINES and not self._closed:
-            return  # more lines are coming: the next write after FLUSH_SECONDS, or the tick
-        self.flush(now)
-
-    def flush(self, now: float | None = None) -> None:
-        """Write what is waiting (the addon's tick calls this)."""
-        if now is None:
-            now = time.monotonic()
-        self._flush_due = now + FLUSH_SECONDS
-        if not self.backlog:
-            return
         if self._fd is None:
             if now < self._next_retry or not self._open():
                 return
@@ -128,24 +109,6 @@ class EventLog:
         assert self._fd is not None
         backlog = self.backlog
         while backlog:
-            if len(backlog) > 1 and not self._partial:
-                # Whole lines in one write; a short write leaves the rest in the backlog.
-                data = b"".join(backlog)
-                n = os.write(self._fd, data)
-                if n == len(data):
-                    self.written += len(backlog)
-                    backlog.clear()
-                    return
-                while n >= len(backlog[0]):
-                    n -= len(backlog.popleft())
-                    self.written += 1
-                if not n:
-                    continue
-                if self._take_back(n):
-                    raise OSError(errno.ENOSPC, "a line did not fit: disk full or file too large")
-                backlog[0] = backlog[0][n:]
-                self._partial = True
-                continue
             data = backlog[0]
             n = os.write(self._fd, data)
             if n < len(data):
@@ -183,7 +146,6 @@ class EventLog:
         backlog.append(line)
 
     def close(self) -> None:
-        self._closed = True
         if self.backlog and self._fd is not None:
             try:
                 self._flush()
