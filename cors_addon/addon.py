@@ -60,6 +60,33 @@ _LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO
 MAX_INFLIGHT = 20_000
 
 
+# Options through which plain mitmdump reads comments or markers: a flow file (-w) saves
+# them, and any filter may test them (~comment, ~marker, ~marked).
+_ANNOTATION_READERS = frozenset(
+    {"save_stream_file", "save_stream_filter", "dumper_filter", "view_filter", "intercept"}
+    | {"cors_filter"}
+)
+
+
+def _annotations_read(master: Any) -> bool:
+    """Whether anything reads flows' comments and markers: mitmweb and the console show
+    them (their flow view), -w saves them, filters test them. Plain `mitmdump` has none of
+    these, and then the addon does not render them (the event is in flow.metadata["cors"]
+    and the log either way)."""
+    if master is None or master.addons.get("dumper") is None:
+        return True  # not mitmdump: mitmweb, the console, or a host we do not know
+    if getattr(master, "view", None) is not None or master.addons.get("view") is not None:
+        return True
+    options = master.options
+    if getattr(options, "save_stream_file", None):
+        return True
+    for name in _ANNOTATION_READERS:
+        spec = getattr(options, name, None)
+        if isinstance(spec, str) and ("~comment" in spec or "~mark" in spec):
+            return True
+    return False
+
+
 def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     """Never let an internal error escape a hook: log it, leave the flow alone."""
 
@@ -94,6 +121,10 @@ class CorsAddon:
         self.bypass = BypassDetector()
         self.color = False
         self.line_level = logging.INFO  # terminal lines below this level are not even built
+        # Set flows' comments and markers (False only where nothing reads them: mitmdump
+        # without -w and without a filter on comments or markers).
+        self.annotate = True
+        self._master: Any = None
         self.internal_errors = 0
         self._inflight: OrderedDict[str, FlowState] = OrderedDict()
         self._preflight_flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = (
@@ -135,6 +166,8 @@ class CorsAddon:
         )
 
     def configure(self, updated: set[str]) -> None:
+        if self._master is not None and updated & _ANNOTATION_READERS:
+            self.annotate = _annotations_read(self._master)
         if "termlog_verbosity" in updated:
             verbosity = getattr(ctx.options, "termlog_verbosity", "info")
             self.line_level = _LEVELS.get(verbosity, logging.INFO)
@@ -188,6 +221,8 @@ class CorsAddon:
             and master is not None
             and master.addons.get("dumper") is not None
         )
+        self._master = master
+        self.annotate = _annotations_read(master)
         self._warn_if_exposed()
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -369,10 +404,11 @@ class CorsAddon:
     def _emit(self, event: Event, flow: http.HTTPFlow | None) -> None:
         if flow is not None:
             flow.metadata["cors"] = event
-            flow.comment = render.comment(event)
-            marker = render.mark(event)
-            if marker:
-                flow.marked = marker
+            if self.annotate:
+                flow.comment = render.comment(event)
+                marker = render.mark(event)
+                if marker:
+                    flow.marked = marker
         self.summary.add(event)
         self.recent.add(event)
         if self.log is not None:
@@ -388,9 +424,10 @@ class CorsAddon:
             flow.metadata["cors_orphan"] = event
             # The orphan's verdict is the preflight's final outcome: the comment states it
             # (the event keeps the preflight's own warnings, and says why it is an orphan).
-            flow.comment = render.comment(event)
-            if event["verdict"] == "blocked":
-                flow.marked = render.MARK_BLOCKED
+            if self.annotate:
+                flow.comment = render.comment(event)
+                if event["verdict"] == "blocked":
+                    flow.marked = render.MARK_BLOCKED
             master = getattr(ctx, "master", None)
             if master is not None:
                 master.addons.trigger(hooks.UpdateHook([flow]))

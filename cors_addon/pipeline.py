@@ -397,7 +397,7 @@ class Inspector:
         if state.answered:
             added = {name.lower(): value for name, value in resp.headers.fields}
             return resp, {"answered": True, "added": added, "removed": [], "status": None}, None
-        rewrite = rewrite_response(rule, state.facts(), resp.status, list(resp.headers.fields))
+        rewrite = rewrite_response(rule, state.facts(), resp.status, resp.headers.fields)
         if rewrite is None:
             return resp, None, None
         status = rewrite.status if rewrite.status is not None else resp.status

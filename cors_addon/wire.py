@@ -11,6 +11,7 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 from .engine import Headers
 from .engine import WireRequest
 from .engine import WireResponse
+from .engine.memo import Memo
 from .pipeline import Seen
 
 
@@ -32,14 +33,25 @@ def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
     return req.url
 
 
+_decoded = Memo()
+
+
+def decoded(fields: tuple[tuple[bytes, bytes], ...]) -> Headers:
+    """mitmproxy's raw header fields as engine Headers, decoded once per distinct field set
+    (browsers send the same ones over and over; the engine's memo tables then find the same
+    strings, whose hashes Python keeps)."""
+    headers = _decoded.get(fields)
+    if headers is None:
+        headers = _decoded.put(fields, Headers.from_bytes(fields))
+    return headers
+
+
 def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireRequest:
     """The request as sent. The method keeps its case: `Request.method` upper-cases it, but
     a browser sends fetch(method: 'patch') as 'patch' and its preflight announces 'patch'."""
     req = flow.request
     method = req.data.method.decode("utf-8", "surrogateescape")
-    return WireRequest(
-        method, browser_url(flow, keep_host_header), Headers.from_bytes(req.headers.fields)
-    )
+    return WireRequest(method, browser_url(flow, keep_host_header), decoded(req.headers.fields))
 
 
 def seen(flow: http.HTTPFlow, keep_host_header: bool = False) -> Seen:
@@ -55,7 +67,7 @@ def seen(flow: http.HTTPFlow, keep_host_header: bool = False) -> Seen:
 
 
 def wire_response(resp: http.Response) -> WireResponse:
-    return WireResponse(resp.status_code, Headers.from_bytes(resp.headers.fields))
+    return WireResponse(resp.status_code, decoded(resp.headers.fields))
 
 
 _REPLACEMENT = "\ufffd".encode()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from .browsers import CHROMIUM
+from .browsers import PROFILES
 from .browsers import BrowserProfile
+from .memo import Memo
 from .model import Classification
 from .model import Headers
 from .model import Preflight
@@ -251,10 +253,34 @@ def _kind(headers: Headers) -> str:
     return "fetch"
 
 
+_classified = Memo()
+
+
 def classify(
     req: WireRequest,
     profile: BrowserProfile = CHROMIUM,
     announced_headers: tuple[str, ...] | None = None,
+) -> Classification:
+    """Classify a request from what is on the wire (memoized: a pure function of the
+    method, the URL's origin, the header fields, the browser and the announced headers).
+
+    `announced_headers`: the Access-Control-Request-Headers of the preflight paired with
+    this actual request (None when there was none); it tells a script-set Authorization
+    from one the browser added from its HTTP-auth cache.
+    """
+    if PROFILES.get(profile.name) is not profile:
+        return _classify(req, profile, announced_headers)
+    key = (req.method, url_origin(req.url), req.headers.fields, profile.name, announced_headers)
+    c = _classified.get(key)
+    if c is None:
+        c = _classified.put(key, _classify(req, profile, announced_headers))
+    return c
+
+
+def _classify(
+    req: WireRequest,
+    profile: BrowserProfile,
+    announced_headers: tuple[str, ...] | None,
 ) -> Classification:
     """Classify a request from what is on the wire.
 

@@ -4,6 +4,7 @@ a developer needs next to it."""
 from __future__ import annotations
 
 from .browsers import CHROMIUM
+from .browsers import PROFILES
 from .browsers import BrowserProfile
 from .catalogue import render_error
 from .checks import authorization_covered_by_wildcard
@@ -13,6 +14,7 @@ from .checks import is_redirect
 from .checks import parse_token_list
 from .checks import preflight_check
 from .checks import redirect_location_check
+from .memo import Memo
 from .model import Classification
 from .model import CorsError
 from .model import CorsWarning
@@ -313,6 +315,9 @@ def judge_preflight(
     return Verdict("allowed", None, tuple(warnings), alternative)
 
 
+_judged = Memo()
+
+
 def judge(
     req: WireRequest,
     c: Classification,
@@ -322,6 +327,39 @@ def judge(
     redirected_from: str | None = None,
     error_text: str | None = None,
     initiator: str | None = None,
+) -> Verdict:
+    """The browser's decision about a response (memoized: a pure function of the request
+    line and fields, its classification, the response's status and fields, the browser and
+    the redirect chain)."""
+    if PROFILES.get(profile.name) is not profile:
+        return _judge(req, c, resp, profile, redirected_from, error_text, initiator)
+    key = (
+        req.method,
+        req.url,
+        req.headers.fields,
+        c,
+        None if resp is None else (resp.status, resp.headers.fields),
+        profile.name,
+        redirected_from,
+        error_text,
+        initiator,
+    )
+    verdict = _judged.get(key)
+    if verdict is None:
+        verdict = _judged.put(
+            key, _judge(req, c, resp, profile, redirected_from, error_text, initiator)
+        )
+    return verdict
+
+
+def _judge(
+    req: WireRequest,
+    c: Classification,
+    resp: WireResponse | None,
+    profile: BrowserProfile,
+    redirected_from: str | None,
+    error_text: str | None,
+    initiator: str | None,
 ) -> Verdict:
     judge_one = judge_preflight if c.is_preflight else judge_request
     return judge_one(

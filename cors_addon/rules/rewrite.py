@@ -26,6 +26,7 @@ from cors_addon.engine import Headers as WireHeaders
 from cors_addon.engine import Verdict
 from cors_addon.engine.checks import parse_token_list
 from cors_addon.engine.classify import SAFELISTED_METHODS
+from cors_addon.engine.memo import Memo
 from cors_addon.engine.verdict import SAFELISTED_RESPONSE_HEADERS
 from cors_addon.engine.warnings import warning
 from cors_addon.rules.model import FlowFacts
@@ -182,7 +183,38 @@ def answer_preflight(rule: Rule, facts: FlowFacts) -> tuple[int, Headers] | None
     return rule.preflight_status, [*headers, ("Content-Length", "0")]
 
 
+_rewrites = Memo()
+
+
 def rewrite_response(
+    rule: Rule, facts: FlowFacts, status: int, headers: Iterable[tuple[str, str]]
+) -> Rewrite | None:
+    """The changes `rule` makes to a server response; None if it changes nothing.
+
+    Memoized on what it reads: the rule (by identity, checked on every hit, so a reloaded
+    file's rules never meet an old entry), the flow's origin, method, preflight-ness,
+    announced headers and credentials, the status and the header fields.
+    """
+    fields = tuple(headers)
+    key = (
+        id(rule),
+        facts.origin,
+        facts.method,
+        facts.is_preflight,
+        facts.acrh,
+        facts.credentials,
+        status,
+        fields,
+    )
+    hit = _rewrites.get(key)
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    rewrite = _rewrite_response(rule, facts, status, fields)
+    _rewrites.put(key, (rule, rewrite))
+    return rewrite
+
+
+def _rewrite_response(
     rule: Rule, facts: FlowFacts, status: int, headers: Iterable[tuple[str, str]]
 ) -> Rewrite | None:
     """The changes `rule` makes to a server response; None if it changes nothing.

@@ -10,6 +10,10 @@ from cors_addon.rules.model import Rule
 CACHE_SIZE = 1024
 
 
+MATCH_CACHE_SIZE = 4096
+_NO_RULE = object()
+
+
 class RuleSet:
     """Rules in file order. `match` returns the first enabled rule that matches.
 
@@ -18,7 +22,7 @@ class RuleSet:
     computed on first use and cached, so a flow only evaluates the rest of a few rules.
     """
 
-    __slots__ = ("_by_host", "_cache", "_other", "path", "rules", "warnings")
+    __slots__ = ("_by_host", "_cache", "_matched", "_other", "path", "rules", "warnings")
 
     def __init__(
         self, rules: tuple[Rule, ...] = (), path: str = "<string>", warnings: tuple[str, ...] = ()
@@ -38,6 +42,9 @@ class RuleSet:
                 other.append(pos)
         self._other = tuple(other)
         self._cache: dict[tuple[str, int], tuple[Rule, ...]] = {}
+        # (host, port, path, origin, method) -> the first rule, or _NO_RULE; only results
+        # no filter took part in (a filter reads the whole flow). A reload is a new RuleSet.
+        self._matched: dict[tuple[str, int, str, str, str], Rule | object] = {}
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -58,8 +65,21 @@ class RuleSet:
         return found
 
     def match(self, facts: FlowFacts, flow: Flow | None = None) -> Rule | None:
-        """The first enabled rule matching the flow. A rule with a filter needs `flow`."""
+        """The first enabled rule matching the flow. A rule with a filter needs `flow`.
+        (Memoized on what matching reads when no filter takes part.)"""
+        key = (facts.host, facts.port, facts.path, facts.origin, facts.method)
+        found = self._matched.get(key)
+        if found is not None:
+            return None if found is _NO_RULE else found  # type: ignore[return-value]
+        filtered = False
+        result = None
         for rule in self.candidates(facts.host, facts.port):
+            filtered = filtered or rule.filter is not None
             if rule.matches_request(facts, flow):
-                return rule
-        return None
+                result = rule
+                break
+        if not filtered:
+            if len(self._matched) >= MATCH_CACHE_SIZE:
+                self._matched.clear()
+            self._matched[key] = _NO_RULE if result is None else result
+        return result

@@ -261,3 +261,35 @@ async def test_cors_filter_on_response_fields(cors):
     g = preflight(t=T0 + 1)
     cors.run(g, response(204, grant()))
     assert len(cors.of(f)) == 1 and cors.of(g) == []
+
+
+class _Master:
+    """Just what the addon looks at to decide whether comments and markers are read."""
+
+    def __init__(self, addons: dict[str, object], view: bool = False, **options: str) -> None:
+        self.addons = addons
+        self.options = type("Options", (), options)()
+        if view:
+            self.view = object()
+
+
+@pytest.mark.parametrize(
+    ("master", "annotated"),
+    [
+        (_Master({"dumper": object()}), False),  # plain mitmdump (-q or not)
+        (_Master({"dumper": object()}, save_stream_file="out.mitm"), True),  # -w saves them
+        (_Master({"dumper": object()}, dumper_filter="~marker heavy"), True),
+        (_Master({"dumper": object()}, save_stream_filter="~comment BLOCKED"), True),
+        (_Master({"dumper": object()}, dumper_filter="~d api.test"), False),
+        (_Master({"dumper": object()}, view=True), True),  # the console
+        (_Master({}), True),  # mitmweb (no dumper), or a host we do not know
+    ],
+)
+async def test_comments_and_markers_only_where_something_reads_them(cors, master, annotated):
+    cors.addon._master = master
+    cors.configure(cors_filter="~d api.test")  # an option that may change it: recomputed
+    assert cors.addon.annotate is annotated
+    f = fetch("GET", extra=())
+    cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert f.metadata["cors"]["verdict"] == "allowed"
+    assert (f.comment.startswith("ALLOWED"), bool(f.marked)) == (annotated, annotated)
