@@ -414,7 +414,8 @@ class CorsAddon:
         if self.log is not None:
             self.log.write(event)
         if event["verdict"] != "not-cors":
-            level = logging.WARNING if event["verdict"] == "blocked" else logging.INFO
+            failed = event["verdict"] in ("blocked", "invalid-http")
+            level = logging.WARNING if failed else logging.INFO
             if level >= self.line_level:
                 logger.log(level, render.terminal_line(event, self.color))
 

@@ -78,16 +78,6 @@ CANNOT_FIX: dict[str, str] = {
     "wpt-xhr-acac-comma-true": _INVISIBLE_CREDENTIALS,
     "wpt-xhr-acac-true-comma": _INVISIBLE_CREDENTIALS,
 }
-# Blocks a header rule could fix but the analysis does not yet see as blocked: strict xfails,
-# each naming the gap (one that starts to work must leave this list).
-NOT_SEEN_YET: dict[str, str] = {
-    "wpt-304-changes-acao": (
-        "a 304 revalidation: Chromium judges the cached 200's headers merged with the 304's"
-        " (Allow-Origin 'other.origin.example:80'); the analysis judges the 304 alone and sees no"
-        " block, so it suggests no rule (issue 18)"
-    ),
-}
-
 FAILED_JS = ("TypeError: Failed to fetch", "Error: XHR error event", "script failed")
 
 
@@ -189,11 +179,6 @@ def test_suggested_rules_fix_what_a_header_can_and_break_nothing(
         assert after.expect.blocked, f"{scenario.id} works now: remove it from CANNOT_FIX"
         assert after.expect.issues == before.expect.issues
         return
-    if scenario.id in NOT_SEEN_YET:
-        assert before.expect.blocked
-        if not _works(after):
-            pytest.xfail(NOT_SEEN_YET[scenario.id])
-        pytest.fail(f"{scenario.id} works now: remove it from NOT_SEEN_YET")
     if before.expect.blocked:
         assert _works(after), (
             f"{scenario.desc}: still blocked with the suggested rules\n"
@@ -243,6 +228,4 @@ def test_no_rule_made_anything_worse_in_the_replay(proof: Proof) -> None:
 
 def test_the_exceptions_are_the_only_blocks_left(proof: Proof) -> None:
     left = {sid for sid, run in proof.after.items() if run.expect.blocked}
-    assert left == set(CANNOT_FIX) | set(NOT_SEEN_YET), {
-        sid: proof.after[sid].expect.issues for sid in left
-    }
+    assert left == set(CANNOT_FIX), {sid: proof.after[sid].expect.issues for sid in left}
