@@ -259,3 +259,21 @@ def summary_suffix(views: dict[str, EngineView]) -> str:
     if not blocked or len(blocked) == len(views):
         return ""
     return " [blocked only in " + _names(blocked) + "]"
+
+
+def engine_lines(views: dict[str, EngineView]) -> list[str]:
+    """The per-engine view in words, one line per engine (explain, reports)."""
+    lines = []
+    for name, v in views.items():
+        p = v["preflight"]
+        pf = (
+            "preflight " + (",".join(p["headers"]) or "(no headers)")
+            if p["needed"]
+            else "no preflight"
+        )
+        text = f"{LABELS[name]}: {v['verdict']}, {pf}"
+        error = v["error"]
+        if error is not None:
+            text += f"; {error['code']}: " + " / ".join(error["messages"])
+        lines.append(text)
+    return lines

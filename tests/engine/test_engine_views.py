@@ -228,3 +228,59 @@ def test_webkit_status_first_makes_a_different_error_not_a_different_verdict() -
         "Preflight response is not successful. Status code: 500"
     )
     assert disagreement(out) is None
+
+
+FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
+
+
+def test_pipeline_event_carries_engines_and_the_disagreement() -> None:
+    """eng-ua-not-allowed through the Inspector: Firefox preflights the page-set User-Agent;
+    the event says so for each engine, warns, and the terminal line and explanation show it."""
+    import jsonschema
+
+    from cors_addon.events import schema
+    from cors_addon.pipeline import Inspector
+    from cors_addon.pipeline import Seen
+    from cors_addon.render import explanation
+    from cors_addon.render import terminal_line
+
+    r = req(preflight_for=("GET", "user-agent"))
+    r = r._replace(headers=Headers([*r.headers.fields, ("User-Agent", FIREFOX_UA)]))
+    inspector = Inspector()
+    _, done = inspector.run(
+        Seen(r, 1.0, client="c"), "f1", resp(204, ("Access-Control-Allow-Origin", "*"))
+    )
+    assert done is not None
+    event = done.event
+    jsonschema.validate(event, schema())
+    assert event["browser"] == "firefox" and event["verdict"] == "blocked"
+    assert [e["verdict"] for e in event["engines"].values()] == ["unknown", "blocked", "blocked"]
+    assert "engines-disagree" in [w["code"] for w in event["warnings"]]
+    assert "[blocked only in Firefox and WebKit (Safari)]" in terminal_line(event)
+    text = explanation(event)
+    assert "Chromium: unknown, no preflight" in text
+    assert "Firefox: blocked, preflight user-agent; CORSMissingAllowHeaderFromPreflight: " in text
+
+
+def test_page_set_user_agent_takes_the_engine_of_the_paired_preflight() -> None:
+    from cors_addon.pipeline import Inspector
+    from cors_addon.pipeline import Seen
+
+    inspector = Inspector()
+    pf = req(preflight_for=("GET", "user-agent"))
+    pf = pf._replace(headers=Headers([*pf.headers.fields, ("User-Agent", FIREFOX_UA)]))
+    grant = resp(
+        204, ("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "user-agent")
+    )
+    inspector.run(Seen(pf, 1.0, client="c"), "f1", grant)
+    actual = req("GET", ("User-Agent", "my-agent/1.0"))
+    _, done = inspector.run(
+        Seen(actual, 1.1, client="c"), "f2", resp(200, ("Access-Control-Allow-Origin", "*"))
+    )
+    assert done is not None
+    event = done.event
+    assert event["browser"] == "firefox"
+    assert event["preflight"]["flow"] == "f1"
+    assert event["engines"]["firefox"]["preflight"] == {"needed": True, "headers": ["user-agent"]}
+    assert event["engines"]["webkit"]["preflight"] == {"needed": True, "headers": ["user-agent"]}
+    assert event["engines"]["chromium"]["preflight"] == {"needed": False, "headers": []}
