@@ -284,3 +284,19 @@ def test_page_set_user_agent_takes_the_engine_of_the_paired_preflight() -> None:
     assert event["engines"]["firefox"]["preflight"] == {"needed": True, "headers": ["user-agent"]}
     assert event["engines"]["webkit"]["preflight"] == {"needed": True, "headers": ["user-agent"]}
     assert event["engines"]["chromium"]["preflight"] == {"needed": False, "headers": []}
+
+
+def test_summary_counts_where_engines_disagree() -> None:
+    from cors_addon.pipeline import Inspector
+    from cors_addon.pipeline import Seen
+    from cors_addon.summary import Summary
+
+    r = req(preflight_for=("GET", "user-agent"))
+    r = r._replace(headers=Headers([*r.headers.fields, ("User-Agent", FIREFOX_UA)]))
+    _, done = Inspector().run(
+        Seen(r, 1.0, client="c"), "f1", resp(204, ("Access-Control-Allow-Origin", "*"))
+    )
+    assert done is not None
+    summary = Summary()
+    summary.add(done.event)
+    assert "engines disagree, blocked only in: firefox x1, webkit x1" in summary.render()
