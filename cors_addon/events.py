@@ -71,7 +71,10 @@ def build_event(
     upstream: Verdict | None = None,
     ms: float | None = None,
     redirected_from: str | None = None,
+    engines: dict[str, Any] | None = None,
 ) -> Event:
+    """`engines`: each engine's view (engine/views.py); the top-level fields are the
+    primary engine's (`browser`)."""
     p = c.preflight
     warnings = verdict.warnings + extra_warnings if extra_warnings else verdict.warnings
     return {
@@ -110,23 +113,37 @@ def build_event(
         "browser": browser,
         "ms": None if ms is None else round(ms, 3),
         "redirected_from": redirected_from,
+        "engines": engines,
     }
 
 
 def orphan_event(
-    preflight_event: Event, error: CorsError | None, window: float, unsent: str | None = None
+    preflight_event: Event,
+    error: CorsError | None,
+    window: float,
+    unsent: str | None = None,
+    engines: dict[str, Any] | None = None,
 ) -> Event:
     """The event for a preflight that no actual request followed (within `window`, or, as a
-    capture shows, that the browser never sent: `unsent` is the capture's error for it)."""
+    capture shows, that the browser never sent: `unsent` is the capture's error for it).
+    `engines`: each engine's view when `error` blocks it (else: unknown where allowed)."""
     event = dict(preflight_event)
     event["type"] = "orphan"
     event["preflight"] = dict(preflight_event["preflight"])
     if error is not None:
         event["verdict"] = "blocked"
         event["error"] = error.to_json()
+        if engines is not None:
+            event["engines"] = engines
     else:
         event["verdict"] = "unknown"
         event["error"] = None
+        views = preflight_event.get("engines")
+        if views is not None:
+            event["engines"] = {
+                name: {**v, "verdict": "unknown"} if v["verdict"] == "allowed" else v
+                for name, v in views.items()
+            }
     if unsent is None:
         variant = "credentials" if error is not None else None
     else:

@@ -22,6 +22,7 @@ from datetime import UTC
 from datetime import datetime
 from importlib import resources
 
+from .engine.views import engine_lines
 from .events import Event
 from .render import reasons_text
 from .summary import target_of
@@ -419,6 +420,10 @@ class HtmlReport:
                 rows.append(("Browser console", f'<div class="console">{_E(err["console"])}</div>'))
                 rows.append(("Fix", f'<div class="fix">{_E(err["fix"])}</div>'))
                 rows.append(("Firefox reports", _E(err["firefox"])))
+            engines = e.get("engines")
+            if engines:
+                lines = "".join(f"<div>{_E(line)}</div>" for line in engine_lines(engines))
+                rows.append(("Each engine", f'<div class="console">{lines}</div>'))
             for w in e["warnings"]:
                 rows.append((_E(w["code"]), _E(w["message"])))
             rows.append(("Flows", f'<span class="mono">{_E(", ".join(item.flows))}</span>'))

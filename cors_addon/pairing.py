@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -42,6 +43,10 @@ class Pending:
     error_with_credentials: CorsError | None
     done: bool = field(default=False)
     promised: bool = False  # a capture lists its actual request: it never expires
+    user_agent: str | None = None  # the preflight's (the browser's own)
+    profile: BrowserProfile | None = None  # the engine that judged it
+    # each engine's view if the actual request carried credentials (for a blocked orphan)
+    engines_with_credentials: Callable[[], dict[str, Any]] | None = None
 
 
 class Hop(NamedTuple):
@@ -95,10 +100,23 @@ class Pairing:
         error_with_credentials: CorsError | None = None,
         *,
         promised: bool = False,
+        user_agent: str | None = None,
+        profile: BrowserProfile | None = None,
+        engines_with_credentials: Callable[[], dict[str, Any]] | None = None,
     ) -> Pending:
         self.clock = max(self.clock, time)
         pending = Pending(
-            flow, key, time, announced, allowed, event, error_with_credentials, promised=promised
+            flow,
+            key,
+            time,
+            announced,
+            allowed,
+            event,
+            error_with_credentials,
+            promised=promised,
+            user_agent=user_agent,
+            profile=profile,
+            engines_with_credentials=engines_with_credentials,
         )
         self._by_key.setdefault(key, deque()).append(pending)
         self._queue.append(pending)

@@ -39,6 +39,12 @@ from .engine import is_redirect
 from .engine import judge
 from .engine import location_url
 from .engine import profile_for
+from .engine.browsers import PROFILES
+from .engine.browsers import detect_engine
+from .engine.browsers import engine_name
+from .engine.views import blocked_views
+from .engine.views import disagreement
+from .engine.views import engine_views
 from .engine.warnings import warning
 from .events import Event
 from .events import build_event
@@ -126,6 +132,7 @@ class FlowState:
     recorded: Recorded | None = None
     rule: Rule | None = None
     answered: bool = False
+    script_ua: bool = False  # the page set the User-Agent (Firefox and WebKit send it)
     _facts: FlowFacts | None = None
 
     @property
@@ -186,8 +193,34 @@ class Inspector:
     addon keeps one for live flows and one for flows read from a file."""
 
     def __init__(self, browser: str = "auto", window: float = DEFAULT_WINDOW) -> None:
-        self.browser = browser
+        self._browser = engine_name(browser)
         self.pairing = Pairing(window=window)
+        # client -> the engine its last User-Agent named (for a page-set User-Agent)
+        self._client_engine: dict[str, BrowserProfile] = {}
+
+    @property
+    def browser(self) -> str:
+        """cors_browser: auto or an engine's name (an alias given becomes the name)."""
+        return self._browser
+
+    @browser.setter
+    def browser(self, choice: str) -> None:
+        self._browser = engine_name(choice)
+
+    def _profile(self, client: str, user_agent: str | None) -> BrowserProfile:
+        """The engine for a request: cors_browser, else its User-Agent's, else (a value a
+        page set, or none) the one this client's earlier requests named."""
+        if self._browser != "auto":
+            return PROFILES[self._browser]
+        named = detect_engine(user_agent)
+        engines = self._client_engine
+        if named is None:
+            return engines.get(client) or profile_for("auto", None)
+        if engines.get(client) is not named:
+            if len(engines) >= 4096:
+                engines.clear()
+            engines[client] = named
+        return named
 
     # -- the sequence, in the order a proxy can run it -----------------------------------
 
@@ -279,13 +312,15 @@ class Inspector:
         if recorded is not None and recorded.inferred_origin is not None:
             wire, recorded = self._after_redirect(wire, client, recorded)
             headers = wire.headers
-        profile = profile_for(self.browser, headers.get("user-agent"))
+        user_agent = headers.get("user-agent")
+        profile = self._profile(client, user_agent)
         c = classify(wire, profile)
         if recorded is not None and recorded.kind is not None and c.kind == "fetch":
             c = c._replace(kind=recorded.kind)
         pairing = self.pairing
         paired = None
         predicted = None
+        script_ua = False
         if c.is_preflight:
             hop = pairing.redirected_from(client, wire.url)
         else:
@@ -297,6 +332,22 @@ class Inspector:
                     key = (client, c.origin or "null", wire.url, wire.method)
                     paired = pairing.claim(key, time)
                 if paired is not None:
+                    script_ua = "user-agent" in paired.announced or (
+                        paired.user_agent is not None
+                        and user_agent is not None
+                        and user_agent != paired.user_agent
+                    )
+                    if (
+                        script_ua
+                        and self.browser == "auto"
+                        and paired.profile is not None
+                        and paired.profile is not profile
+                    ):
+                        # the page set the User-Agent: the preflight names the browser
+                        profile = paired.profile
+                        c = classify(wire, profile)
+                        if recorded is not None and recorded.kind is not None:
+                            c = c._replace(kind=recorded.kind)
                     if "authorization" in headers:
                         c = classify(wire, profile, paired.announced)
                         if recorded is not None and recorded.kind is not None:
@@ -315,6 +366,7 @@ class Inspector:
             hop.origin if hop is not None else None,
             predicted,
             recorded,
+            script_ua=script_ua,
         )
 
     def _after_redirect(
@@ -447,6 +499,21 @@ class Inspector:
             if recorded.inferred_origin is not None:
                 extra += (_provisional(state, verdict),)
             extra += recorded.notes
+        engines = engine_views(
+            state.wire,
+            c,
+            resp,
+            state.profile,
+            verdict,
+            predicted=state.predicted,
+            script_ua=state.script_ua,
+            redirected_from=state.redirected_from,
+            error_text=error_text,
+            initiator=state.initiator,
+        )
+        disagree = disagreement(engines)
+        if disagree is not None:
+            extra += (disagree,)
         if resp is not None and c.cors and verdict.verdict == "allowed" and is_redirect(resp):
             target = location_url(resp, state.wire.url)
             if target:
@@ -475,6 +542,7 @@ class Inspector:
             upstream=upstream,
             ms=ms,
             redirected_from=state.redirected_from,
+            engines=engines,
         )
         if c.is_preflight:
             # The actual request follows the preflight's answer, not its start: the orphan
@@ -489,6 +557,9 @@ class Inspector:
                 verdict.verdict == "allowed",
                 verdict.error_with_credentials,
                 promised=recorded is not None and recorded.followed,
+                user_agent=state.wire.headers.get("user-agent"),
+                profile=state.profile,
+                engines_with_credentials=_credentialed(state, resp, verdict, engines),
             )
         return event
 
@@ -557,12 +628,38 @@ class Inspector:
         if pending is None:
             return None
         return pending, orphan_event(
-            pending.event, pending.error_with_credentials, self.pairing.window, unsent=error
+            pending.event,
+            pending.error_with_credentials,
+            self.pairing.window,
+            unsent=error,
+            engines=_orphan_engines(pending),
         )
 
     def _orphan(self, pending: Pending) -> Orphan:
         window = self.pairing.window
-        return pending, orphan_event(pending.event, pending.error_with_credentials, window)
+        return pending, orphan_event(
+            pending.event,
+            pending.error_with_credentials,
+            window,
+            engines=_orphan_engines(pending),
+        )
+
+
+def _credentialed(
+    state: FlowState, resp: WireResponse | None, verdict: Verdict, engines: dict[str, Any]
+) -> Callable[[], dict[str, Any]] | None:
+    """Each engine's view of a preflight if its request carried credentials (computed only
+    for an orphan)."""
+    error = verdict.error_with_credentials
+    if error is None:
+        return None
+    return lambda: blocked_views(engines, error, state.wire, state.c, resp)
+
+
+def _orphan_engines(pending: Pending) -> dict[str, Any] | None:
+    if pending.error_with_credentials is None or pending.engines_with_credentials is None:
+        return None
+    return pending.engines_with_credentials()
 
 
 def _with_capture_evidence(

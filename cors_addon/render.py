@@ -7,6 +7,8 @@ from typing import Any
 
 from .engine import Reason
 from .engine import describe_reason
+from .engine.views import engine_lines
+from .engine.views import summary_suffix
 from .events import Event
 
 # Flow markers, as mitmproxy names them (mitmproxy.utils.emoji): mitmweb and the console show
@@ -106,6 +108,9 @@ def terminal_line(event: Event, color: bool = False) -> str:
     if upstream is not None and upstream["verdict"] != verdict:
         code = upstream["error"]["code"] if upstream["error"] else upstream["verdict"]
         tail += f" [server alone: {upstream['verdict']}, {code}]"
+    engines = event.get("engines")
+    if engines:
+        tail += summary_suffix(engines)
     codes = [w["code"] for w in event["warnings"] if w["code"] != "orphan-preflight"]
     if codes:
         tail += _paint(f" (warnings: {', '.join(codes)})", "dim", color)
@@ -205,4 +210,7 @@ def explanation(event: Event) -> str:
         lines.append(f"Redirected from {event['redirected_from']}")
     if event["preflight"]["headers"]:
         lines.append("Access-Control-Request-Headers: " + ",".join(event["preflight"]["headers"]))
+    engines = event.get("engines")
+    if engines:
+        lines.extend(engine_lines(engines))
     return "\n".join(lines)

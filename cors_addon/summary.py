@@ -30,6 +30,8 @@ class PairStats:
     blocked: Counter[str] = field(default_factory=Counter)
     preflight_ms: float = 0.0
     rewritten: int = 0
+    # engine -> events it blocks, counted where the engines disagree
+    blocked_only: Counter[str] = field(default_factory=Counter)
 
 
 class Summary:
@@ -68,6 +70,13 @@ class Summary:
             stats.allowed += 1
         if event["changes"]:
             stats.rewritten += 1
+        engines = event.get("engines")
+        if engines:
+            verdicts = [v["verdict"] for v in engines.values()]
+            if "blocked" in verdicts and verdicts.count("blocked") < len(verdicts):
+                for name, v in engines.items():
+                    if v["verdict"] == "blocked":
+                        stats.blocked_only[name] += 1
 
     def render(self) -> str:
         if not self.pairs:
@@ -86,4 +95,7 @@ class Summary:
             if s.blocked:
                 blocked = ", ".join(f"{code} x{n}" for code, n in s.blocked.most_common())
                 lines.append(f"  blocked: {blocked}")
+            if s.blocked_only:
+                only = ", ".join(f"{name} x{n}" for name, n in sorted(s.blocked_only.items()))
+                lines.append(f"  engines disagree, blocked only in: {only}")
         return "\n".join(lines)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
+from ..engine.views import engine_lines
+from ..engine.views import summary_suffix
 from ..events import Event
 from ..render import reasons_text
 from ..summary import target_of
@@ -203,6 +205,9 @@ class TerminalReport:
             label = paint(verdict, _YELLOW)
         what = {"preflight": " (at its preflight)", "orphan": " (no request after its preflight)"}
         head = f"  {label}  {method} {path}{times}{what.get(kind, '')}"
+        engines = e.get("engines")
+        suffix = summary_suffix(engines) if engines else ""
+        head += suffix
         error = e["error"]
         if verdict != "blocked":
             notes = []
@@ -217,13 +222,18 @@ class TerminalReport:
                 notes.append("warnings: " + ", ".join(codes))
             if kind == "orphan":
                 notes.append(e["warnings"][-1]["message"])
-            return [head + (paint(f"  ({'; '.join(notes)})", _DIM) if notes else "")]
+            lines = [head + (paint(f"  ({'; '.join(notes)})", _DIM) if notes else "")]
+            if suffix and engines:
+                lines.extend(f"      {line}" for line in engine_lines(engines))
+            return lines
         out = [head + (f"  {error['code']}" if error else "")]
         if p["needed"]:
             out.append(f"      preflighted because: {reasons_text(e)}")
         if error:
             out.append(f"      browser says: {error['console']}")
             out.append(f"      fix: {error['fix']}")
+        if suffix and engines:
+            out.extend(f"      {line}" for line in engine_lines(engines))
         extra = [w for w in e["warnings"] if w["code"] in ("status-hidden", "capture-no-response")]
         for w in extra:
             out.append(f"      note: {w['message']}")

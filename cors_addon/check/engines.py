@@ -2,23 +2,22 @@
 asks the engine (cors_addon.engine) with a browser profile.
 
 - `ENGINES` and `profile()`: the names check uses (chromium, firefox, webkit) and the
-  engine profile behind each (webkit is the engine's `safari` profile, mapped here only);
+  engine profile behind each (engine/browsers.py; `safari` is an alias of webkit);
 - `announce()`: whether that engine preflights a request, why, and the
   Access-Control-Request-Headers it sends;
 - `judge()`: that engine's verdict on a preflight or request/response, in its own words
   (`Judged`), with the event in the event-log schema.
 
-When events carry per-engine verdicts and sentences, only `judge()`/`_words()` change.
+Each engine's code and console lines come from the engine's per-engine model
+(engine/views.py, engine/sentences.py), as in every event's `engines` field.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..engine import CHROMIUM
-from ..engine import FIREFOX
-from ..engine import SAFARI
 from ..engine import BrowserProfile
+from ..engine import Classification
 from ..engine import CorsError
 from ..engine import Headers
 from ..engine import Preflight
@@ -29,12 +28,17 @@ from ..engine import classify
 from ..engine import judge_preflight
 from ..engine import judge_request
 from ..engine import preflight_reasons
+from ..engine.browsers import ALIASES
+from ..engine.browsers import PROFILES
+from ..engine.views import context
+from ..engine.views import engine_views
+from ..engine.views import error_view
 from ..events import Event
 from ..events import build_event
 
 ENGINES = ("chromium", "firefox", "webkit")
-_PROFILES: dict[str, BrowserProfile] = {"chromium": CHROMIUM, "firefox": FIREFOX, "webkit": SAFARI}
-_ALIASES = {"safari": "webkit"}  # the engine's own name for WebKit
+_PROFILES: dict[str, BrowserProfile] = PROFILES
+_ALIASES = ALIASES
 
 
 class EngineError(ValueError):
@@ -78,7 +82,7 @@ def announce(
     p = profile(engine)
     headers = Headers(fields)
     reasons, names = preflight_reasons(method, headers, p)
-    if script_user_agent and not p.user_agent_forbidden:
+    if script_user_agent and p.script_user_agent != "dropped":
         reasons = (*reasons, Reason("header-not-safelisted", "user-agent"))
         names = tuple(sorted({*names, "user-agent"}))
     return Preflight(bool(reasons), reasons, method, names)
@@ -98,15 +102,13 @@ class Judged(NamedTuple):
     event: Event
 
 
-def _words(engine: str, error: CorsError) -> tuple[str, tuple[str, ...]]:
-    """The engine's code and console lines for an error. Today the catalogue has
-    Chromium's sentence and Firefox's reason code; WebKit reports no codes, so the stable
-    failure id stands for it."""
-    if engine == "chromium":
-        return error.code, (error.console,)
-    if engine == "firefox":
-        return error.firefox, ()
-    return error.id, ()
+def _words(
+    engine: str, error: CorsError, wire: WireRequest, c: Classification, resp: WireResponse | None
+) -> tuple[str, tuple[str, ...]]:
+    """The engine's code and console lines for an error (engine/sentences.py): Chromium's
+    CorsError, Firefox's reason code, WebKit's failure id (it prints no codes)."""
+    words = error_view(engine, error, context(wire, c, resp))
+    return words["code"], tuple(words["messages"])
 
 
 def judge(
@@ -157,9 +159,10 @@ def judge(
         paired_flow=paired_flow,
         ms=ms,
         redirected_from=redirected_from,
+        engines=engine_views(wire, c, resp, p, verdict, **kw),
     )
     error = verdict.error
-    code, sentences = _words(engine, error) if error is not None else (None, ())
+    code, sentences = _words(engine, error, wire, c, resp) if error is not None else (None, ())
     return Judged(
         engine=engine,
         verdict=verdict.verdict,

@@ -1,4 +1,10 @@
-"""Where browsers depart from the Fetch spec, as data (cors-reference.md, appendix B)."""
+"""The three browser engines, where they depart from the Fetch spec and from each other, as
+data (cors-reference.md, appendix B; the facts recorded live with Chromium 156, Firefox ESR
+153 and WebKitGTK 2.50, tests/browser/scenarios), and which engine a User-Agent names.
+
+The engine behind Safari is called `webkit` everywhere; `safari` stays accepted as a name
+for it (`cors_browser=safari`, `analyze --browser safari`, `check --browsers safari`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ _SIGNED_INT = re.compile(r"[+-]?[0-9]+\Z")
 _DIGITS = re.compile(r"[0-9]+\Z")
 
 # Chromium safelists these extra names, each with its own value rule
-# (services/network/public/cpp/cors/cors.cc, IsCorsSafelistedHeader).
+# (services/network/public/cpp/cors/cors.cc, IsCorsSafelistedHeader). Firefox and WebKit
+# preflight every one of them (observed for DPR, Device-Memory, Width, Viewport-Width,
+# Downlink, RTT, Save-Data).
 CHROMIUM_EXTRA_SAFELISTED: dict[str, Callable[[str], bool]] = {
     "intervention": lambda v: True,
     "device-memory": lambda v: _DOUBLE.match(v) is not None,
@@ -37,21 +45,30 @@ def _to_int(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class BrowserProfile:
-    name: str
+    name: str  # chromium | firefox | webkit
+    label: str  # as people name it: Chromium, Firefox, WebKit
     extra_safelisted: dict[str, Callable[[str], bool]]
-    user_agent_forbidden: bool  # script-set User-Agent is dropped, never preflighted
     safelisted_total_rule: bool  # the 1024-byte sum over safelisted values
-    preflight_status_first: bool  # Safari checks the preflight status before Allow-Origin
-    max_age_cap: int
+    range_unit_any_case: bool  # `Range: Bytes=0-1` is safelisted (WebKit)
+    preflight_status_first: bool  # WebKit checks the preflight status before Allow-Origin
+    max_age_cap: int  # not verified live (a test would wait past it)
     max_age_default: int
+    max_age_digits_only: bool  # Firefox caches nothing for `1.5`, `+5`, `5s`
     cache_entries: int  # preflight cache size
+    cache_wildcard_covers_authorization: bool  # WebKit caches `Allow-Headers: *` for it
+    # How its requests differ on the wire (browser-engines.md, "Engine differences"):
+    script_user_agent: str  # dropped | request | both: where a script's User-Agent goes
+    tainted_preflight_origin: str  # null | page: Origin of a preflight after a tainting hop
+    preflight_after_redirect: str  # needed | again | again-same-names, after a cross-origin
+    # redirect of a preflighted request: only when its own rules say so (Chromium); always
+    # (Firefox); always, announcing the first preflight's names too (WebKit)
 
     def effective_max_age(self, value: str | None) -> int:
         """Seconds this browser caches a successful preflight with this Access-Control-Max-Age."""
         if value is None:
             return self.max_age_default
         v = value.strip()
-        if self.name == "firefox":
+        if self.max_age_digits_only:
             # Gecko: empty means the default; any non-digit (also "-1", "+5") is not cached.
             if not v:
                 return self.max_age_default
@@ -68,55 +85,100 @@ class BrowserProfile:
 
 CHROMIUM = BrowserProfile(
     name="chromium",
+    label="Chromium",
     extra_safelisted=CHROMIUM_EXTRA_SAFELISTED,
-    user_agent_forbidden=True,
     safelisted_total_rule=True,
+    range_unit_any_case=False,
     preflight_status_first=False,
     max_age_cap=7200,
     max_age_default=5,
+    max_age_digits_only=False,
     cache_entries=1024,
+    cache_wildcard_covers_authorization=False,
+    script_user_agent="dropped",
+    tainted_preflight_origin="null",
+    preflight_after_redirect="needed",
 )
 FIREFOX = BrowserProfile(
     name="firefox",
+    label="Firefox",
     extra_safelisted={},
-    user_agent_forbidden=False,
     safelisted_total_rule=False,
+    range_unit_any_case=False,
     preflight_status_first=False,
     max_age_cap=86400,
     max_age_default=5,
+    max_age_digits_only=True,
     cache_entries=100,
+    cache_wildcard_covers_authorization=False,
+    script_user_agent="request",
+    tainted_preflight_origin="page",
+    preflight_after_redirect="again",
 )
-SAFARI = BrowserProfile(
-    name="safari",
+WEBKIT = BrowserProfile(
+    name="webkit",
+    label="WebKit",
     extra_safelisted={},
-    user_agent_forbidden=False,
     safelisted_total_rule=False,
+    range_unit_any_case=True,
     preflight_status_first=True,
     max_age_cap=600,
     max_age_default=5,
+    max_age_digits_only=False,
     cache_entries=1024,
+    cache_wildcard_covers_authorization=True,
+    script_user_agent="both",
+    tainted_preflight_origin="null",
+    preflight_after_redirect="again-same-names",
 )
+SAFARI = WEBKIT  # the old name of the profile
 
-PROFILES: dict[str, BrowserProfile] = {p.name: p for p in (CHROMIUM, FIREFOX, SAFARI)}
-BROWSER_CHOICES = ("auto", *PROFILES)
+ENGINES: tuple[BrowserProfile, ...] = (CHROMIUM, FIREFOX, WEBKIT)
+PROFILES: dict[str, BrowserProfile] = {p.name: p for p in ENGINES}
+ALIASES = {"safari": "webkit"}
+BROWSER_CHOICES = ("auto", *PROFILES, *ALIASES)
+
+
+def engine_name(choice: str) -> str:
+    """An option value (or an alias) as the engine's name: `safari` -> `webkit`."""
+    return ALIASES.get(choice, choice)
+
+
+# Tokens a User-Agent carries, in the order they are tried (the first that matches decides).
+# Every browser on iOS and iPadOS runs WebKit, whatever its brand (CriOS, FxiOS, EdgiOS,
+# ...); Edge, Opera, Samsung Internet, Brave (a plain Chrome UA) and Android WebViews are
+# Chromium; Firefox (also for Android) is Gecko; Safari, WebKitGTK (MiniBrowser, Epiphany)
+# and apps' WKWebViews are WebKit.
+_IOS = re.compile(r"\((?:iPhone|iPad|iPod)[;)]|\b(?:CriOS|FxiOS|EdgiOS|OPiOS|GSA)/")
+_CHROMIUM = re.compile(r"\b(?:Chrome|Chromium|HeadlessChrome|Edg|OPR|SamsungBrowser|YaBrowser)/")
+_FIREFOX = re.compile(r"\b(?:Firefox|FxiOS)/|\brv:[0-9.]+\) Gecko/")
+_WEBKIT = re.compile(r"\bAppleWebKit/")
 
 
 @lru_cache(maxsize=256)
-def detect(user_agent: str | None) -> BrowserProfile:
-    """The profile for a User-Agent string; Chromium when it says nothing clear."""
+def detect_engine(user_agent: str | None) -> BrowserProfile | None:
+    """The engine a User-Agent names; None when it names none clearly (curl, an app, a
+    value a page's script set)."""
     if not user_agent:
+        return None
+    if _IOS.search(user_agent):
+        return WEBKIT
+    if _CHROMIUM.search(user_agent):
         return CHROMIUM
-    if "Firefox/" in user_agent and "Seamonkey/" not in user_agent:
+    if _FIREFOX.search(user_agent):
         return FIREFOX
-    if "Chrome/" in user_agent or "Chromium/" in user_agent or "Edg/" in user_agent:
-        return CHROMIUM
-    if "Safari/" in user_agent and "Version/" in user_agent:
-        return SAFARI
-    return CHROMIUM
+    if _WEBKIT.search(user_agent):
+        return WEBKIT
+    return None
+
+
+def detect(user_agent: str | None) -> BrowserProfile:
+    """The profile for a User-Agent string; Chromium when it names no engine clearly."""
+    return detect_engine(user_agent) or CHROMIUM
 
 
 def profile_for(choice: str, user_agent: str | None) -> BrowserProfile:
-    """`choice` is an option value: auto, chromium, firefox or safari."""
+    """`choice` is an option value: auto, chromium, firefox, webkit (or safari)."""
     if choice == "auto":
         return detect(user_agent)
-    return PROFILES[choice]
+    return PROFILES[engine_name(choice)]

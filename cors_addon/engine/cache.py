@@ -5,7 +5,9 @@ cors-reference.md section 3:
   preflight; an entry stored without credentials cannot serve a credentialed request.
 - Firefox keys entries by credentials too, merges methods and headers with an expiry each,
   compares cached tokens literally ('*' is no wildcard there), and keeps 100 entries (LRU).
-- In every browser's cache '*' never covers Authorization.
+- In Chromium's and Firefox's cache '*' never covers Authorization; WebKit's covers it (a
+  request with Authorization and `Access-Control-Allow-Headers: *` was preflighted once for
+  two requests, cache-authorization-acah-star).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class CacheEntry:
     methods: dict[str, float]  # token -> when it expires
     headers: dict[str, float]  # lower-case name -> when it expires
     firefox: bool = False
+    wildcard_authorization: bool = False  # WebKit: '*' covers Authorization here too
 
     def expires_at(self) -> float:
         return self.stored_at + self.max_age
@@ -50,7 +53,11 @@ class CacheEntry:
         for name in headers:
             if allowed.get(name, 0) > now:
                 continue
-            if wildcards and name != "authorization" and allowed.get("*", 0) > now:
+            if (
+                wildcards
+                and (name != "authorization" or self.wildcard_authorization)
+                and allowed.get("*", 0) > now
+            ):
                 continue
             return False
         return True
@@ -100,7 +107,16 @@ class PreflightCache:
         if self.firefox and old is not None:
             methods = {**{m: t for m, t in old.methods.items() if t > now}, **methods}
             headers = {**{n: t for n, t in old.headers.items() if t > now}, **headers}
-        entry = CacheEntry(flow, now, max_age, credentials, methods, headers, self.firefox)
+        entry = CacheEntry(
+            flow,
+            now,
+            max_age,
+            credentials,
+            methods,
+            headers,
+            self.firefox,
+            self.profile.cache_wildcard_covers_authorization,
+        )
         self._entries[full_key] = entry
         self._entries.move_to_end(full_key)
         while len(self._entries) > self.max_entries:
@@ -121,6 +137,7 @@ class PreflightCache:
             entry.methods,
             entry.headers,
             entry.firefox,
+            entry.wildcard_authorization,
         )
         if self.firefox:
             del self._entries[full_key]

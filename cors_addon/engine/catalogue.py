@@ -317,7 +317,7 @@ def render_error(
     else:
         shown = initiator if redirected_from and initiator else origin
         console = console_prefix(kind, url, shown, redirected_from) + message
-    return CorsError(failure.id, spec.code, firefox, message, fix, console)
+    return CorsError(failure.id, spec.code, firefox, message, fix, console, failure.hint)
 
 
 _REASON_TEXT = {

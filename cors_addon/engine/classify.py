@@ -71,6 +71,7 @@ _UNSAFE_BYTE = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
 _LANGUAGE_BAD = re.compile(r"[^0-9A-Za-z *,\-.;=]")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _SIMPLE_RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)\Z")
+_SIMPLE_RANGE_ANY_CASE = re.compile(r"bytes=([0-9]+)-([0-9]*)\Z", re.IGNORECASE)
 _HTTP_WS = " \t"
 
 VALUE_LIMIT = 128
@@ -136,7 +137,7 @@ def safelist_reason(lname: str, value: str, profile: BrowserProfile) -> Reason |
             return Reason("content-type-not-safelisted", essence)
         return None
     if lname == "range":
-        m = _SIMPLE_RANGE.match(value)
+        m = (_SIMPLE_RANGE_ANY_CASE if profile.range_unit_any_case else _SIMPLE_RANGE).match(value)
         if m is None or (m.group(2) and int(m.group(1)) > int(m.group(2))):
             return Reason("range-not-simple", value)
         return None

@@ -150,6 +150,7 @@ class CorsError(NamedTuple):
     message: str
     fix: str
     console: str
+    hint: str = ""  # the raw value the failure is about (each engine words it its own way)
 
     def to_json(self) -> dict[str, str]:
         return {

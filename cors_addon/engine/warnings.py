@@ -148,6 +148,12 @@ _SPECS = (
             " it carries credentials.",
         },
     ),
+    WarningSpec(
+        "engines-disagree",
+        "the engines decide differently: it works in one browser and fails in another",
+        "{sides}: {detail}",
+        {"unsent": "{sides}; {unsent} would send no preflight here: {detail}"},
+    ),
     # -- what a rule did (pipeline.py) --------------------------------------------------------
     WarningSpec(
         "rule-made-it-worse",

@@ -37,17 +37,17 @@ async def test_defaults(cors):
     assert cors.addon.log is None and cors.addon.rules is None and cors.addon.filter is None
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox", "safari"])
+@pytest.mark.parametrize("browser", ["chromium", "firefox", "webkit", "safari"])
 async def test_cors_browser_fixed(cors, browser):
     cors.configure(cors_browser=browser)
     f = preflight()
     f.request.headers["User-Agent"] = FIREFOX_UA if browser != "firefox" else SAFARI_UA
     cors.run(f, response(204, grant()))
-    assert cors.of(f)[0]["browser"] == browser
+    assert cors.of(f)[0]["browser"] == {"safari": "webkit"}.get(browser, browser)
 
 
 @pytest.mark.parametrize(
-    "ua,browser", [(FIREFOX_UA, "firefox"), (SAFARI_UA, "safari"), (None, "chromium")]
+    "ua,browser", [(FIREFOX_UA, "firefox"), (SAFARI_UA, "webkit"), (None, "chromium")]
 )
 async def test_cors_browser_auto_follows_user_agent(cors, ua, browser):
     f = preflight()

@@ -101,7 +101,7 @@ def test_json_events_follow_the_event_log_schema(server: Server, validate_event)
     for e in events:
         validate_event(e)
         assert e["mode"] == "cors" and e["origin"] == PAGE and e["verdict"] == "allowed"
-    assert {e["browser"] for e in events} == {"chromium", "firefox", "safari"}
+    assert {e["browser"] for e in events} == {"chromium", "firefox", "webkit"}
     request = events[1]
     assert request["preflight"]["flow"] == "check.1.chromium.1"
     assert request["preflight"]["reasons"] == [

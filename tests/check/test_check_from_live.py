@@ -38,7 +38,7 @@ UA = {
         " Version/60.5 Safari/605.1.15"
     ),
 }
-PROFILE = {"chromium": "chromium", "firefox": "firefox", "webkit": "safari"}
+PROFILE = {"chromium": "chromium", "firefox": "firefox", "webkit": "webkit"}
 ENGINES = tuple(UA)
 Fields = list[tuple[str, str]]
 

@@ -45,7 +45,7 @@ def event(method: str, url: str, fields: list[tuple[str, str]], browser: str = "
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox", "safari"])
+@pytest.mark.parametrize("browser", ["chromium", "firefox", "webkit"])
 @pytest.mark.parametrize(
     "fields",
     [

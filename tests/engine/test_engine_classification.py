@@ -18,6 +18,8 @@ from cors_addon.engine import normalize_origin
 from cors_addon.engine import not_cors_reason
 from cors_addon.engine import profile_for
 from cors_addon.engine import url_origin
+from cors_addon.engine.browsers import BROWSER_CHOICES
+from cors_addon.engine.browsers import detect_engine
 
 ORIGIN = ("Origin", PAGE)
 HTML = ("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -293,9 +295,78 @@ UA_CASES = [
     (
         "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko)"
         " Version/18.0 Safari/605.1.15",
-        "safari",
+        "webkit",
     ),
     ("curl/8.5.0", "chromium"),
+]
+
+# Engines that User-Agents name (issue 12's list); the engine a UA names, or None for none.
+ENGINE_UAS = [
+    # Safari on iOS, and every other iOS browser: WebKit inside
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML,"
+        " like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+        "webkit",
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " Version/17.5 Mobile/15E148 Safari/604.1",
+        "webkit",
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML,"
+        " like Gecko) CriOS/130.0.6723.90 Mobile/15E148 Safari/604.1",
+        "webkit",
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML,"
+        " like Gecko) FxiOS/132.0 Mobile/15E148 Safari/605.1.15",
+        "webkit",
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML,"
+        " like Gecko) Version/18.0 EdgiOS/130.2849.80 Mobile/15E148 Safari/605.1.15",
+        "webkit",
+    ),
+    # WebKitGTK: MiniBrowser (the one the live suite drives) and Epiphany
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5"
+        " Safari/605.1.15",
+        "webkit",
+    ),
+    (
+        "Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " Version/17.0 Safari/605.1.15 Epiphany/605.1.15",
+        "webkit",
+    ),
+    # Chromium inside: Edge, Opera, Samsung Internet, Brave (a plain Chrome UA), headless
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        "chromium",
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/131.0.0.0 Safari/537.36 OPR/116.0.0.0",
+        "chromium",
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+        "chromium",
+    ),
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " HeadlessChrome/156.0.8078.114 Safari/537.36",
+        "chromium",
+    ),
+    # Firefox for Android, and Firefox ESR on Linux
+    ("Mozilla/5.0 (Android 14; Mobile; rv:132.0) Gecko/132.0 Firefox/132.0", "firefox"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0", "firefox"),
+    # nothing clear: a tool, or a value a page's script set
+    ("curl/8.5.0", None),
+    ("my-agent/1.0", None),
+    (None, None),
 ]
 
 
@@ -305,9 +376,20 @@ def test_detect_profile(user_agent, name):
     assert profile_for("auto", user_agent).name == name
 
 
-@pytest.mark.parametrize("name", ["chromium", "firefox", "safari"])
+@pytest.mark.parametrize(("user_agent", "name"), ENGINE_UAS)
+def test_detect_engine(user_agent, name):
+    found = detect_engine(user_agent)
+    assert (found.name if found is not None else None) == name
+
+
+@pytest.mark.parametrize("name", ["chromium", "firefox", "webkit"])
 def test_profile_by_name(name):
     assert profile_for(name, "Firefox/140.0").name == name
+
+
+def test_safari_is_an_alias_of_webkit():
+    assert profile_for("safari", None).name == "webkit"
+    assert "safari" in BROWSER_CHOICES and "webkit" in BROWSER_CHOICES
 
 
 @pytest.mark.parametrize(
