@@ -62,6 +62,9 @@ class BrowserProfile:
     preflight_after_redirect: str  # needed | again | again-same-names, after a cross-origin
     # redirect of a preflighted request: only when its own rules say so (Chromium); always
     # (Firefox); always, announcing the first preflight's names too (WebKit)
+    # Two different Location lines: Chromium and Firefox fail the response as invalid HTTP;
+    # WebKit follows the values joined with ", " (eng-http-two-locations)
+    joins_duplicate_location: bool
 
     def effective_max_age(self, value: str | None) -> int:
         """Seconds this browser caches a successful preflight with this Access-Control-Max-Age."""
@@ -98,6 +101,7 @@ CHROMIUM = BrowserProfile(
     script_user_agent="dropped",
     tainted_preflight_origin="null",
     preflight_after_redirect="needed",
+    joins_duplicate_location=False,
 )
 FIREFOX = BrowserProfile(
     name="firefox",
@@ -114,6 +118,7 @@ FIREFOX = BrowserProfile(
     script_user_agent="request",
     tainted_preflight_origin="page",
     preflight_after_redirect="again",
+    joins_duplicate_location=False,
 )
 WEBKIT = BrowserProfile(
     name="webkit",
@@ -130,6 +135,7 @@ WEBKIT = BrowserProfile(
     script_user_agent="both",
     tainted_preflight_origin="null",
     preflight_after_redirect="again-same-names",
+    joins_duplicate_location=True,
 )
 SAFARI = WEBKIT  # the old name of the profile
 

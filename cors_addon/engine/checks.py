@@ -81,7 +81,7 @@ def invalid_http(headers: Headers, profile: BrowserProfile = CHROMIUM) -> Failur
     for name, value in headers.fields:
         if "\x00" in name or "\x00" in value:
             return Failure("invalid-http", f"a NUL byte in the {name.lower()} header")
-    if profile.name == "safari":
+    if profile.joins_duplicate_location:
         return None
     for name, failure_id in _NO_DUPLICATES:
         values = headers.get_all(name)

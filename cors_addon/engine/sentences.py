@@ -86,6 +86,7 @@ WEBKIT: dict[str, str] = {
     " Sharing policy: {detail}",
     "redirect-credentials": "redirection URL {value} has credentials",
     "cannot-load": "{api} cannot load {url} due to access control checks.",
+    "unparseable": "Could not parse HTTP response",  # a preflight answer with a NUL byte
 }
 WEBKIT_API = {"XMLHttpRequest": "XMLHttpRequest"}  # every other initiator: "Fetch API"
 
@@ -125,8 +126,12 @@ def _base(failure_id: str) -> str:
     return failure_id
 
 
+def _invalid_http(error: CorsError) -> bool:
+    return error.id.startswith("invalid-http")
+
+
 def chromium_lines(error: CorsError) -> list[str]:
-    if error.id == "network-error":
+    if error.id == "network-error" or _invalid_http(error):
         return [error.console]
     return [error.console, CHROMIUM_NETWORK_LINE]
 
@@ -141,6 +146,10 @@ def firefox_lines(error: CorsError, ctx: Context) -> tuple[str, list[str]]:
     base = _base(fid)
     url = ctx.url
     lines: list[tuple[str, str]] = []
+    if _invalid_http(error):
+        # one "did not succeed" line per request that failed: the preflight, then its request
+        line = FIREFOX[FIREFOX_FAILED].format(url=url)
+        return FIREFOX_FAILED, [line, line] if ctx.preflight else [line]
     if fid == "network-error" or fid == "redirect-location-has-credentials":
         lines.append(_firefox(FIREFOX_FAILED, url))
     elif fid == "preflight-redirect":
@@ -195,6 +204,11 @@ def webkit_lines(error: CorsError, ctx: Context) -> tuple[str, list[str]]:
     )
     if fid == "network-error":
         return fid, []  # not a CORS failure: WebKit's words for it are not modelled
+    if _invalid_http(error):
+        # a NUL byte: a failed preflight is reported; the actual request fails silently
+        if fid == "invalid-http" and ctx.preflight:
+            return fid, [WEBKIT["unparseable"], cannot_load]
+        return fid, []
     base = _base(fid)
     if base == "redirect-location-has-credentials":
         shown = _userinfo_as_webkit_shows_it(error.hint)

@@ -185,7 +185,7 @@ def engine_views(
                     initiator=initiator,
                 )
         error = None
-        if v.verdict == "blocked" and v.error is not None:
+        if v.verdict in ("blocked", "invalid-http") and v.error is not None:
             if ctx is None:
                 ctx = context(req, c, resp)
             error = error_view(name, v.error, ctx)

@@ -10,10 +10,11 @@
 No browser: its tests skip, or fail when CI=true. Under CI=true no test here may skip at all: a
 skip (of any cause) is reported as a failure.
 
-test_chromium_ground_truth.py::test_chromium_matches_catalogue replays the catalogue through plain
-mitmdump. test_addon_vs_chromium.py asserts the same declared outcomes live, through the addon, so
-the plain replay is only collected with CORS_GROUND_TRUTH=1 (e.g. to tell a Chromium change from
-an addon bug); otherwise it is deselected (never skipped).
+test_<engine>_ground_truth.py::test_<engine>_matches_catalogue replays the catalogue through plain
+mitmdump, in Chromium, Firefox and WebKit. test_addon_vs_<engine>.py asserts the same declared
+outcomes live, through the addon, so the plain replays are only collected with
+CORS_GROUND_TRUTH=1 (e.g. to tell a browser change from an addon bug); otherwise they are
+deselected (never skipped).
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ HERE = Path(__file__).resolve().parent
 
 
 GROUND_TRUTH_ENV = "CORS_GROUND_TRUTH"
-GROUND_TRUTH_TESTS = ("test_chromium_matches_catalogue",)
+GROUND_TRUTH_TESTS = (
+    "test_chromium_matches_catalogue",
+    "test_firefox_matches_catalogue",
+    "test_webkit_matches_catalogue",
+)
 
 
 def _in_here(item: pytest.Item) -> bool:
@@ -63,8 +68,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
     if os.environ.get(GROUND_TRUTH_ENV) == "1":
         return
-    # The plain-mitmdump replay of the catalogue is redundant with test_addon_vs_chromium.py
-    # (which asserts the same declared Chromium outcomes); deselect it unless asked for.
+    # The plain-mitmdump replays of the catalogue are redundant with test_addon_vs_<engine>.py
+    # (which assert the same declared outcomes of each engine); deselect them unless asked for.
     dropped = [
         i for i in items if _in_here(i) and getattr(i, "originalname", i.name) in GROUND_TRUTH_TESTS
     ]

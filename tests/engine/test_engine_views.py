@@ -300,3 +300,30 @@ def test_summary_counts_where_engines_disagree() -> None:
     summary = Summary()
     summary.add(done.event)
     assert "engines disagree, blocked only in: firefox x1, webkit x1" in summary.render()
+
+
+def test_a_nul_byte_fails_a_preflight_as_invalid_http_in_each_engines_words() -> None:
+    # wpt-acao-nul-preflight, as Chromium 156, Firefox ESR 153 and WebKitGTK 2.50 printed it
+    r = req(preflight_for=("PUT", ""))
+    out = views(r, resp(204, ("Access-Control-Allow-Origin", PAGE + "\x00")))
+    assert {e: v["verdict"] for e, v in out.items()} == dict.fromkeys(out, "invalid-http")
+    assert out["chromium"]["error"] == {
+        "code": "InvalidHttpResponse",
+        "messages": ["Failed to load resource: net::ERR_INVALID_HTTP_RESPONSE"],
+    }
+    failed = FF + f"{B}/r. (Reason: CORS request did not succeed). Status code: (null)."
+    assert out["firefox"]["error"] == {"code": "CORSDidNotSucceed", "messages": [failed, failed]}
+    assert out["webkit"]["error"]["messages"] == [
+        "Could not parse HTTP response",
+        f"Fetch API cannot load {B}/r due to access control checks.",
+    ]
+
+
+def test_a_nul_byte_fails_an_actual_request_silently_in_webkit() -> None:
+    # wpt-acao-nul-star: WebKit prints nothing, Firefox one line
+    out = views(req(), resp(200, ("Access-Control-Allow-Origin", "\x00*")))
+    assert out["webkit"]["verdict"] == "invalid-http"
+    assert out["webkit"]["error"]["messages"] == []
+    assert out["firefox"]["error"]["messages"] == [
+        FF + f"{B}/r. (Reason: CORS request did not succeed). Status code: (null)."
+    ]

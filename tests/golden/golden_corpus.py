@@ -79,7 +79,12 @@ def _flow(
     return f
 
 
-def _har_flows(path: Path, rng: random.Random, ua: str | None = None) -> Iterator[http.HTTPFlow]:
+def _har_flows(
+    path: Path, rng: random.Random, ua: str | None = None, later: float = 0.0
+) -> Iterator[http.HTTPFlow]:
+    """The entries of a HAR as flows; `later` seconds after the capture's own times (a copy
+    replayed as a later session, so its requests never pair with an earlier copy's
+    preflights)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as f:
         har = json.load(f)
@@ -96,7 +101,7 @@ def _har_flows(path: Path, rng: random.Random, ua: str | None = None) -> Iterato
             req["method"],
             req["url"],
             headers,
-            start.timestamp(),
+            start.timestamp() + later,
             status,
             [(h["name"], h["value"]) for h in resp["headers"] if not h["name"].startswith(":")],
             wait,
@@ -191,8 +196,8 @@ def build() -> list[http.HTTPFlow]:
     flows: list[http.HTTPFlow] = []
     devtools = FIXTURES / "devtools.har.gz"
     flows += _har_flows(devtools, rng)
-    flows += _har_flows(devtools, rng, FIREFOX_UA)
-    flows += _har_flows(devtools, rng, SAFARI_UA)
+    flows += _har_flows(devtools, rng, FIREFOX_UA, later=3600)
+    flows += _har_flows(devtools, rng, SAFARI_UA, later=7200)
     for name in ("chromium.har", "firefox.har", "mitmproxy.har", "chrome-h2.har"):
         flows += _har_flows(FIXTURES / name, rng)
     flows += _flowfile_flows(FIXTURES / "flows.mitm")
