@@ -135,16 +135,7 @@ def _network_error(
     initiator: str | None = None,
 ) -> Verdict:
     failure = Failure("network-error", error_text or "no response")
-    error = render_error(
-        failure,
-        url=req.url,
-        origin=c.origin or "null",
-        kind=c.kind,
-        method=req.method,
-        redirected_from=redirected_from,
-        initiator=initiator,
-    )
-    return Verdict("blocked", error)
+    return _failed("blocked", failure, req, c, redirected_from, initiator)
 
 
 def _invalid_http(
@@ -154,6 +145,18 @@ def _invalid_http(
     redirected_from: str | None,
     initiator: str | None,
 ) -> Verdict:
+    return _failed("invalid-http", failure, req, c, redirected_from, initiator)
+
+
+def _failed(
+    verdict: str,
+    failure: Failure,
+    req: WireRequest,
+    c: Classification,
+    redirected_from: str | None,
+    initiator: str | None,
+) -> Verdict:
+    """A failure before (or instead of) the CORS checks: the request's own words for it."""
     error = render_error(
         failure,
         url=req.url,
@@ -163,7 +166,7 @@ def _invalid_http(
         redirected_from=redirected_from,
         initiator=initiator,
     )
-    return Verdict("invalid-http", error)
+    return Verdict(verdict, error)
 
 
 def judge_request(
