@@ -5,8 +5,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import settings
 
 from cors_addon.events import schema
+
+# No per-example deadline for property tests: a deadline is a timing assertion, and on a
+# loaded 2-core machine the first example (imports, caches) can take longer than 200 ms.
+settings.register_profile("cors", deadline=None)
+settings.load_profile("cors")
 
 Event = dict[str, Any]
 

@@ -11,7 +11,9 @@ the ground-truth suites do). The comparison, per scenario, with what the browser
 - a request the browser sent with neither a preflight nor a cached one has
   `engines[<engine>].preflight.needed == false`; a preflight event's `headers` are the
   Access-Control-Request-Headers the server received;
-- `engines[<engine>].verdict` is `blocked` on some event exactly when the browser blocked;
+- `engines[<engine>].verdict` is `blocked` on some event exactly when the browser blocked
+  (`invalid-http`: the browser rejected the response before CORS; then its console lines, of
+  whatever kind, are the event's `messages`);
 - the blocked events' `engines[<engine>].error.messages`, in order, are the browser's console
   lines word for word (WebKit's "<API> cannot load" modulo the API's name, which the wire does
   not show), and for Firefox `code` is its reason code.
@@ -92,6 +94,20 @@ class Observer:
             got = first_pf["engines"][eng]["preflight"]["headers"]
             if got != acrh:
                 problems.append(f"preflight headers {got} != {eng}'s ACRH {acrh}")
+        invalid = [v for v in views if v["verdict"] == "invalid-http"]
+        if invalid:
+            # rejected before CORS ran: the engine's own lines, whether or not it words them
+            # as a CORS failure (Firefox: "CORS request did not succeed"; WebKit: "Could not
+            # parse HTTP response" for a preflight, nothing for a request)
+            lines = [
+                ph.template(m) for v in invalid for m in (v["error"] or {}).get("messages", [])
+            ]
+            if _api_blind(lines) != _api_blind(list(observed.console)):
+                problems.append(
+                    f"invalid-http lines differ:\n  addon:   {lines}"
+                    f"\n  {eng}: {list(observed.console)}"
+                )
+            return problems
         blocked = [v for v in views if v["verdict"] == "blocked"]
         if bool(blocked) != observed.blocked:
             problems.append(
@@ -150,10 +166,6 @@ HEADER_CASE = (
     "WebKit writes the refused header name as the script spelt it (X-Foo, User-Agent); the"
     " preflight carries names lower-cased, so the addon's sentence has them lower-case. A wire"
     " limit."
-)
-ISSUE_18 = (
-    "an issue-18 area (empty userinfo, a NUL in Allow-Origin, a 304 revalidation) where the"
-    " addon's verdict is wrong for every engine; issue 18 fixes it."
 )
 REDIRECT_LIMITS = (
     "a redirect the engine refuses for reasons the addon does not model (redirect: 'error',"

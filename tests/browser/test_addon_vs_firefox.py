@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from addon_vs_engine import ADDON_ARGV
 from addon_vs_engine import CREDENTIALED_PREFLIGHT
-from addon_vs_engine import ISSUE_18
 from addon_vs_engine import NO_COOKIE
 from addon_vs_engine import REDIRECT_LIMITS
 from addon_vs_engine import Observer
@@ -42,10 +41,7 @@ KNOWN: dict[str, str] = {
     "eng-redir-307-put-target-allows-origin": FIREFOX_REDIRECT_PAIRING,
     "eng-redir-308-put-target-allows-star": FIREFOX_REDIRECT_PAIRING,
     "eng-redir-307-custom-header": FIREFOX_REDIRECT_PAIRING,
-    "wpt-pf-status-300": ISSUE_18,
     "wpt-redirect-preflight-302-cors-to-cors-ok": FIREFOX_REDIRECT_PAIRING,
-    "wpt-redir-userinfo-empty-at": ISSUE_18,
-    "wpt-redir-userinfo-empty-colon-at": ISSUE_18,
     "wpt-star-credentials-method-ok": CREDENTIALED_PREFLIGHT,
     "wpt-star-credentials-get-header": CREDENTIALED_PREFLIGHT,
     "wpt-redirect-manual-no-acao": (
@@ -58,10 +54,6 @@ KNOWN: dict[str, str] = {
     "wpt-redirect-to-data-url": REDIRECT_LIMITS,
     "wpt-cred-include-no-cookie-no-acac": NO_COOKIE,
     "wpt-cred-include-no-cookie-pf-star": NO_COOKIE,
-    "wpt-acao-trailing-nul": ISSUE_18,
-    "wpt-acao-nul-star": ISSUE_18,
-    "wpt-acao-star-nul": ISSUE_18,
-    "wpt-acao-nul-preflight": ISSUE_18,
     "wpt-xhr-acac-TRUE": NO_COOKIE,
     "wpt-xhr-acac-quoted": NO_COOKIE,
     "wpt-xhr-acac-false": NO_COOKIE,
@@ -69,7 +61,6 @@ KNOWN: dict[str, str] = {
     "wpt-xhr-acac-comma-true": NO_COOKIE,
     "wpt-xhr-acac-true-comma": NO_COOKIE,
     "wpt-xhr-star-no-cookie": NO_COOKIE,
-    "wpt-304-changes-acao": ISSUE_18,
 }
 
 RECORDED = [s for s in SCENARIOS if s.expect_for("firefox") is not None]

@@ -11,7 +11,6 @@ import pytest
 from addon_vs_engine import ADDON_ARGV
 from addon_vs_engine import CREDENTIALED_PREFLIGHT
 from addon_vs_engine import HEADER_CASE
-from addon_vs_engine import ISSUE_18
 from addon_vs_engine import NO_COOKIE
 from addon_vs_engine import REDIRECT_LIMITS
 from addon_vs_engine import Observer
@@ -33,8 +32,6 @@ KNOWN: dict[str, str] = {
     "eng-ua-not-allowed": HEADER_CASE,
     "eng-ua-xhr": HEADER_CASE,
     "eng-ua-and-custom": HEADER_CASE,
-    "wpt-redir-userinfo-empty-at": ISSUE_18,
-    "wpt-redir-userinfo-empty-colon-at": ISSUE_18,
     "wpt-star-credentials-method-ok": CREDENTIALED_PREFLIGHT,
     "wpt-star-credentials-get-header": CREDENTIALED_PREFLIGHT,
     "wpt-redirect-error-mode": REDIRECT_LIMITS,
@@ -43,10 +40,6 @@ KNOWN: dict[str, str] = {
     "wpt-redirect-to-data-url": REDIRECT_LIMITS,
     "wpt-cred-include-no-cookie-no-acac": NO_COOKIE,
     "wpt-cred-include-no-cookie-pf-star": NO_COOKIE,
-    "wpt-acao-trailing-nul": ISSUE_18,
-    "wpt-acao-nul-star": ISSUE_18,
-    "wpt-acao-star-nul": ISSUE_18,
-    "wpt-acao-nul-preflight": ISSUE_18,
     "wpt-xhr-acac-TRUE": NO_COOKIE,
     "wpt-xhr-acac-quoted": NO_COOKIE,
     "wpt-xhr-acac-false": NO_COOKIE,
@@ -54,7 +47,6 @@ KNOWN: dict[str, str] = {
     "wpt-xhr-acac-comma-true": NO_COOKIE,
     "wpt-xhr-acac-true-comma": NO_COOKIE,
     "wpt-xhr-star-no-cookie": NO_COOKIE,
-    "wpt-304-changes-acao": ISSUE_18,
     "wpt-xhr-same-origin-redirect-then-preflight-ko": HEADER_CASE,
     "wpt-acah-one-missing": HEADER_CASE,
 }

@@ -327,3 +327,11 @@ def test_a_nul_byte_fails_an_actual_request_silently_in_webkit() -> None:
     assert out["firefox"]["error"]["messages"] == [
         FF + f"{B}/r. (Reason: CORS request did not succeed). Status code: (null)."
     ]
+
+
+def test_webkit_names_the_stored_status_after_a_304() -> None:
+    # wpt-304-changes-acao: WebKit's line says 200, the cached response's status
+    out = views(req(), resp(304, ("Access-Control-Allow-Origin", "other.origin.example:80")))
+    assert out["webkit"]["error"]["messages"][0] == (
+        f"Origin {PAGE} is not allowed by Access-Control-Allow-Origin. Status code: 200"
+    )
