@@ -155,7 +155,8 @@ class CorsAddon:
             str,
             "auto",
             "Whose rules decide the verdict: auto (from each request's User-Agent),"
-            " chromium, firefox or safari.",
+            " chromium, firefox or webkit (safari: the same). Every event also carries all"
+            " three engines' views.",
             choices=list(BROWSER_CHOICES),
         )
         loader.add_option(
