@@ -20,6 +20,11 @@ def target_of(url: str) -> tuple[str, str]:
     return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
 
 
+# Verdicts under which the page gets no response: counted by their code (InvalidHttpResponse
+# for a response the browser rejects before CORS runs).
+_FAILED = ("blocked", "invalid-http")
+
+
 @dataclass(slots=True)
 class PairStats:
     requests: int = 0
@@ -57,14 +62,14 @@ class Summary:
                 stats.preflight_ms += event["ms"]
         elif kind == "orphan":
             stats.orphans += 1
-            if event["verdict"] == "blocked" and event["error"]:
+            if event["verdict"] in _FAILED and event["error"]:
                 stats.blocked[event["error"]["code"]] += 1
             return
         else:
             stats.requests += 1
             if event["preflight"]["cache"] is not None:
                 stats.cache_hits += 1
-        if event["verdict"] == "blocked" and event["error"]:
+        if event["verdict"] in _FAILED and event["error"]:
             stats.blocked[event["error"]["code"]] += 1
         elif event["verdict"] == "allowed" and kind == "request":
             stats.allowed += 1

@@ -335,3 +335,17 @@ def test_webkit_names_the_stored_status_after_a_304() -> None:
     assert out["webkit"]["error"]["messages"][0] == (
         f"Origin {PAGE} is not allowed by Access-Control-Allow-Origin. Status code: 200"
     )
+
+
+def test_summary_counts_a_response_rejected_as_invalid_http() -> None:
+    from cors_addon.pipeline import Inspector
+    from cors_addon.pipeline import Seen
+    from cors_addon.summary import Summary
+
+    _, done = Inspector().run(
+        Seen(req(), 1.0, client="c"), "f1", resp(200, ("Access-Control-Allow-Origin", "\x00*"))
+    )
+    assert done is not None and done.event["verdict"] == "invalid-http"
+    summary = Summary()
+    summary.add(done.event)
+    assert "InvalidHttpResponse x1" in summary.render()
