@@ -212,7 +212,8 @@ def webkit_lines(error: CorsError, ctx: Context) -> tuple[str, list[str]]:
     base = _base(fid)
     # After a 304 revalidation WebKit names the stored response's status, which the proxy
     # never sees: a cached 200 (wpt-304-changes-acao; a stored response is a 200 but rarely).
-    status = 200 if ctx.status == 304 else ctx.status
+    # A preflight answered 304 is no revalidation: its own status (wpt-pf-status-304).
+    status = 200 if ctx.status == 304 and not ctx.preflight else ctx.status
     if base == "redirect-location-has-credentials":
         shown = _userinfo_as_webkit_shows_it(error.hint)
         detail = WEBKIT["redirect-credentials"].format(value=shown)

@@ -349,3 +349,11 @@ def test_summary_counts_a_response_rejected_as_invalid_http() -> None:
     summary = Summary()
     summary.add(done.event)
     assert "InvalidHttpResponse x1" in summary.render()
+
+
+def test_webkit_names_a_preflight_answered_304_by_its_own_status() -> None:
+    # wpt-pf-status-304: no revalidation, WebKit says 304
+    out = views(req(preflight_for=("PUT", "")), resp(304, ("Access-Control-Allow-Origin", PAGE)))
+    assert out["webkit"]["error"]["messages"][0] == (
+        "Preflight response is not successful. Status code: 304"
+    )
