@@ -251,7 +251,7 @@ class HarEntries:
                 if not _has(fields, "sec-fetch-mode"):
                     fields.append(("Sec-Fetch-Mode", "cors"))
         if status_out is not None and 300 <= status_out < 400 and not preflight:
-            self._note_redirect(url, resp, fields)
+            self._note_redirect(url, resp.get("redirectURL"), resp_fields, fields)
         recorded = None
         browser_record = "_error" in resp  # Chrome: null when the page got the response
         hidden = (
@@ -292,12 +292,18 @@ class HarEntries:
             ex.link_id = request_id if isinstance(request_id, str) else None
         return ex
 
-    def _note_redirect(self, url: str, resp: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+    def _note_redirect(
+        self,
+        url: str,
+        redirect_url: Any,
+        resp_fields: list[tuple[str, str]],
+        fields: list[tuple[str, str]],
+    ) -> None:
         """Remember the Origin the next hop of a redirect carries: the request's own, or
         'null' once a redirect left the current URL's origin while that was not the
         request's origin (a tainted origin; Fetch, "HTTP-redirect fetch")."""
         origin = _get(fields, "origin")
-        location = resp.get("redirectURL") or _get(_headers(resp.get("headers")), "location")
+        location = redirect_url or _get(resp_fields, "location")
         if not origin or not isinstance(location, str) or not location:
             return
         target = urljoin(url, location).split("#", 1)[0]
