@@ -35,6 +35,7 @@ from . import hooktiming
 from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
+from .engine import FAILED_VERDICTS
 from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
@@ -415,7 +416,7 @@ class CorsAddon:
         if self.log is not None:
             self.log.write(event)
         if event["verdict"] != "not-cors":
-            failed = event["verdict"] in ("blocked", "invalid-http")
+            failed = event["verdict"] in FAILED_VERDICTS
             level = logging.WARNING if failed else logging.INFO
             if level >= self.line_level:
                 logger.log(level, render.terminal_line(event, self.color))

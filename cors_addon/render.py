@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .engine import FAILED_VERDICTS
 from .engine import Reason
 from .engine import describe_reason
 from .engine.views import engine_lines
@@ -47,7 +48,7 @@ def reasons_text(event: Event, sep: str = ", ") -> str:
 def mark(event: Event) -> str:
     """The flow marker: blocked, rewritten by a rule, preflight, allowed; none for not-cors."""
     verdict = event["verdict"]
-    if verdict in ("blocked", "invalid-http"):
+    if verdict in FAILED_VERDICTS:
         return MARK_BLOCKED
     if verdict == "not-cors":
         return ""

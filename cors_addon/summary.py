@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 
+from .engine import FAILED_VERDICTS
 from .engine.origins import split_url
 from .events import Event
 
@@ -18,11 +19,6 @@ def target_of(url: str) -> tuple[str, str]:
     """(host[:port] as shown, path without the query) of a URL."""
     _, host, port, path = split_url(url)
     return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
-
-
-# Verdicts under which the page gets no response: counted by their code (InvalidHttpResponse
-# for a response the browser rejects before CORS runs).
-_FAILED = ("blocked", "invalid-http")
 
 
 @dataclass(slots=True)
@@ -62,14 +58,14 @@ class Summary:
                 stats.preflight_ms += event["ms"]
         elif kind == "orphan":
             stats.orphans += 1
-            if event["verdict"] in _FAILED and event["error"]:
+            if event["verdict"] in FAILED_VERDICTS and event["error"]:
                 stats.blocked[event["error"]["code"]] += 1
             return
         else:
             stats.requests += 1
             if event["preflight"]["cache"] is not None:
                 stats.cache_hits += 1
-        if event["verdict"] in _FAILED and event["error"]:
+        if event["verdict"] in FAILED_VERDICTS and event["error"]:
             stats.blocked[event["error"]["code"]] += 1
         elif event["verdict"] == "allowed" and kind == "request":
             stats.allowed += 1

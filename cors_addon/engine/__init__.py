@@ -27,6 +27,7 @@ from .classify import classify
 from .classify import not_cors_reason
 from .classify import parse_header_list
 from .classify import preflight_reasons
+from .model import FAILED_VERDICTS
 from .model import Classification
 from .model import CorsError
 from .model import CorsWarning
@@ -48,6 +49,7 @@ __all__ = [
     "BROWSER_CHOICES",
     "CHROMIUM",
     "ERRORS",
+    "FAILED_VERDICTS",
     "FIREFOX",
     "PROFILES",
     "SAFARI",

@@ -170,6 +170,11 @@ class CorsWarning(NamedTuple):
         return {"code": self.code, "message": self.message}
 
 
+# Verdicts under which the page gets no response: a CORS block, or a response the browser
+# rejects as invalid HTTP before CORS runs.
+FAILED_VERDICTS = frozenset({"blocked", "invalid-http"})
+
+
 class Verdict(NamedTuple):
     verdict: str  # allowed | blocked | invalid-http | not-cors | unknown
     error: CorsError | None = None

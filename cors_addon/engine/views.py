@@ -18,6 +18,7 @@ from .checks import is_redirect
 from .checks import location_url
 from .classify import SAFELISTED_METHODS
 from .classify import classify
+from .model import FAILED_VERDICTS
 from .model import Classification
 from .model import CorsError
 from .model import CorsWarning
@@ -185,7 +186,7 @@ def engine_views(
                     initiator=initiator,
                 )
         error = None
-        if v.verdict in ("blocked", "invalid-http") and v.error is not None:
+        if v.verdict in FAILED_VERDICTS and v.error is not None:
             if ctx is None:
                 ctx = context(req, c, resp)
             error = error_view(name, v.error, ctx)
