@@ -83,7 +83,9 @@ def _exposed(headers: Headers) -> tuple[str, ...]:
 def _union(server: str | None, added: Iterable[str], key: Callable[[str], str]) -> str | None:
     """The server's list (Allow-Methods, -Headers, Expose-Headers) plus the rule's items, or
     None when the server's already has them all. A server list the browser cannot parse
-    grants nothing: the rule's items replace it."""
+    grants nothing: the rule's items replace it. An item that is no token (a request header
+    name with a control byte) cannot be listed: it is left out, not left to spoil the list."""
+    added = [item for item in added if item and parse_token_list(item)]
     items = parse_token_list(server)
     valid = items is not None
     merged = list(items) if items is not None else []
