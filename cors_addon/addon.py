@@ -39,6 +39,7 @@ from .engine import FAILED_VERDICTS
 from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
+from .events import encode_line
 from .pairing import Pending
 from .pipeline import FlowState
 from .pipeline import Inspector
@@ -412,10 +413,14 @@ class CorsAddon:
                 if marker:
                     flow.marked = marker
         self.summary.add(event)
-        self.recent.add(event)
-        if self.log is not None:
-            self.log.write(event)
-        if event["verdict"] != "not-cors":
+        cors = event["verdict"] != "not-cors"
+        if cors or self.log is not None:
+            line = encode_line(event)  # once, for the log and the recent events
+            if self.log is not None:
+                self.log.write_line(line)
+            if cors:
+                self.recent.add(event, line)
+        if cors:
             failed = event["verdict"] in FAILED_VERDICTS
             level = logging.WARNING if failed else logging.INFO
             if level >= self.line_level:
@@ -470,7 +475,7 @@ class CorsAddon:
             raise exceptions.CommandError(
                 f"cors.report: cannot write {path}: {e.strerror or e}"
             ) from e
-        return f"CORS report of {len(self.recent.events)} events written to {written}"
+        return f"CORS report of {len(self.recent.lines)} events written to {written}"
 
     @command.command("cors.reload")
     def reload(self) -> None:

@@ -15,7 +15,7 @@ import time
 from collections import deque
 
 from .events import Event
-from .events import dumps
+from .events import encode_line
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,10 @@ class EventLog:
             self._open()
 
     def write(self, event: Event) -> None:
-        line = (dumps(event) + "\n").encode("utf-8", "surrogateescape")
+        self.write_line(encode_line(event))
+
+    def write_line(self, line: bytes) -> None:
+        """Write one whole JSONL line (newline included), already encoded."""
         self._keep(line)
         now = time.monotonic()
         if self._fd is None:

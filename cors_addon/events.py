@@ -11,6 +11,7 @@ import math
 from datetime import UTC
 from datetime import datetime
 from importlib import resources
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from .engine import Classification
@@ -51,6 +52,29 @@ def iso_time(timestamp: float) -> str:
     return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
+# json.dumps would build an encoder per call; events are trees, no need to look for cycles.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+_encode = _ENCODER.encode
+_string = encode_basestring_ascii  # what the encoder writes for a str (ensure_ascii)
+
+# Parts of events that many events share (a memoized decision's engine views, reasons,
+# error), with their JSON: id -> (the object, its text). The entry holds the object, so its
+# id cannot be reused while it is here. Shared parts are never changed after they are made.
+_shared: dict[int, tuple[Any, str]] = {}
+SHARED_LIMIT = 2048
+_keys: dict[str, str] = {}  # a key -> '"key":'
+_MAX = float("inf")
+
+
+def shared(value: Any) -> Any:
+    """Mark a JSON value (a dict or list) as shared by many events: its text is computed
+    once, here, and reused for every event that holds this same object."""
+    if len(_shared) >= SHARED_LIMIT:
+        _shared.clear()
+    _shared[id(value)] = (value, _encode(value))
+    return value
+
+
 def build_event(
     *,
     type: str,
@@ -74,9 +98,19 @@ def build_event(
     engines: dict[str, Any] | None = None,
 ) -> Event:
     """`engines`: each engine's view (engine/views.py); the top-level fields are the
-    primary engine's (`browser`)."""
+    primary engine's (`browser`). The parts that come from memoized decisions (the
+    preflight's reasons and headers, the error, the warnings) are built once per decision
+    and shared by the events that repeat it (see `shared`)."""
     p = c.preflight
-    warnings = verdict.warnings + extra_warnings if extra_warnings else verdict.warnings
+    reasons, headers = _part(p, _preflight_parts)
+    if extra_warnings:
+        warnings = [
+            *_part(verdict.warnings, _warnings_part),
+            *(w.to_json() for w in extra_warnings),
+        ]
+    else:
+        warnings = _part(verdict.warnings, _warnings_part)
+    error = verdict.error
     return {
         "v": SCHEMA_VERSION,
         "time": iso_time(time),
@@ -90,16 +124,16 @@ def build_event(
         "status": status,
         "preflight": {
             "needed": p.needed,
-            "reasons": [{"code": r.code, "detail": r.detail} for r in p.reasons],
+            "reasons": reasons,
             "method": p.method,
-            "headers": list(p.headers),
+            "headers": headers,
             "flow": paired_flow,
             "cache": cache,
             "max_age": max_age,
         },
         "verdict": verdict.verdict,
-        "error": verdict.error.to_json() if verdict.error is not None else None,
-        "warnings": [w.to_json() for w in warnings],
+        "error": _part(error, _error_part) if error is not None else None,
+        "warnings": warnings,
         "rule": rule,
         "changes": changes,
         "upstream": (
@@ -115,6 +149,36 @@ def build_event(
         "redirected_from": redirected_from,
         "engines": engines,
     }
+
+
+# A decision's object (a Preflight, an error, a warnings tuple: memoized decisions hand out
+# the same object again and again) -> the JSON parts made from it, shared by every event.
+_parts: dict[int, tuple[Any, Any]] = {}
+
+
+def _part(obj: Any, make: Any) -> Any:
+    hit = _parts.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    value = make(obj)
+    if len(_parts) >= SHARED_LIMIT:
+        _parts.clear()
+    _parts[id(obj)] = (obj, value)
+    return value
+
+
+def _preflight_parts(p: Any) -> tuple[list[dict[str, str]], list[str]]:
+    return shared([{"code": r.code, "detail": r.detail} for r in p.reasons]), shared(
+        list(p.headers)
+    )
+
+
+def _warnings_part(warnings: tuple[CorsWarning, ...]) -> list[dict[str, str]]:
+    return shared([w.to_json() for w in warnings])
+
+
+def _error_part(error: CorsError) -> dict[str, Any]:
+    return shared(error.to_json())
 
 
 def orphan_event(
@@ -153,10 +217,48 @@ def orphan_event(
     return event
 
 
-# json.dumps would build an encoder per call; events are trees, no need to look for cycles.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+def _dict_text(d: dict[str, Any], nested: bool = True) -> str:
+    """`_encode(d)`, with the text of shared values reused (and the same for the values of
+    a nested dict, one level down)."""
+    parts = []
+    for key, value in d.items():
+        prefix = _keys.get(key)
+        if prefix is None:
+            if type(key) is not str:
+                return _encode(d)
+            prefix = _keys[key] = _string(key) + ":"
+        kind = type(value)
+        if value is None:
+            text = "null"
+        elif kind is str:
+            text = _string(value)
+        elif kind is bool:
+            text = "true" if value else "false"
+        elif kind is int:
+            text = int.__repr__(value)
+        elif kind is float and -_MAX < value < _MAX:  # finite (NaN compares false)
+            text = float.__repr__(value)
+        else:
+            hit = _shared.get(id(value))
+            if hit is not None and hit[0] is value:
+                text = hit[1]
+            elif nested and kind is dict:
+                text = _dict_text(value, False)
+            else:
+                text = _encode(value)
+        parts.append(prefix + text)
+    return "{" + ",".join(parts) + "}"
 
 
 def dumps(event: Event) -> str:
-    """One JSONL line (without the newline)."""
-    return _ENCODER.encode(event)
+    """One JSONL line (without the newline): what json.dumps(event, separators=(",", ":"))
+    writes, with the parts events share encoded once."""
+    if type(event) is not dict:
+        return _encode(event)
+    return _dict_text(event)
+
+
+def encode_line(event: Event) -> bytes:
+    """The event's JSONL line, newline included, as written to the log (ASCII: every
+    non-ASCII character, a lone surrogate too, is escaped)."""
+    return (_dict_text(event) + "\n").encode("ascii")

@@ -42,6 +42,7 @@ from .engine import profile_for
 from .engine.browsers import PROFILES
 from .engine.browsers import detect_engine
 from .engine.browsers import engine_name
+from .engine.memo import Memo
 from .engine.views import blocked_views
 from .engine.views import disagreement
 from .engine.views import engine_views
@@ -49,6 +50,7 @@ from .engine.warnings import warning
 from .events import Event
 from .events import build_event
 from .events import orphan_event
+from .events import shared
 from .pairing import DEFAULT_WINDOW
 from .pairing import Pairing
 from .pairing import Pending
@@ -499,19 +501,7 @@ class Inspector:
             if recorded.inferred_origin is not None:
                 extra += (_provisional(state, verdict),)
             extra += recorded.notes
-        engines = engine_views(
-            state.wire,
-            c,
-            resp,
-            state.profile,
-            verdict,
-            predicted=state.predicted,
-            script_ua=state.script_ua,
-            redirected_from=state.redirected_from,
-            error_text=error_text,
-            initiator=state.initiator,
-        )
-        disagree = disagreement(engines)
+        engines, disagree = _engines(state, resp, verdict, error_text)
         if disagree is not None:
             extra += (disagree,)
         if resp is not None and c.cors and verdict.verdict == "allowed" and is_redirect(resp):
@@ -643,6 +633,49 @@ class Inspector:
             window,
             engines=_orphan_engines(pending),
         )
+
+
+_views = Memo(1024)  # views that name no URL (no error, no redirect): any URL of the origin
+
+
+def _engines(
+    state: FlowState, resp: WireResponse | None, verdict: Verdict, error_text: str | None
+) -> tuple[dict[str, Any], CorsWarning | None]:
+    """Every engine's view and the engines-disagree warning, once per distinct decision
+    whose views name no URL (those views are shared by the events that repeat them: never
+    change them); a view with an error quotes the URL and is made for its flow."""
+    wire = state.wire
+    key = (
+        wire.method,
+        wire.headers.fields,
+        state.c,
+        None if resp is None else (resp.status, resp.headers.fields),
+        state.profile.name,
+        verdict,
+        state.predicted,
+        state.script_ua,
+        state.redirected_from,
+        error_text,
+        state.initiator,
+    )
+    hit = _views.get(key)
+    if hit is not None:
+        return hit
+    views = engine_views(
+        wire,
+        state.c,
+        resp,
+        state.profile,
+        verdict,
+        predicted=state.predicted,
+        script_ua=state.script_ua,
+        redirected_from=state.redirected_from,
+        error_text=error_text,
+        initiator=state.initiator,
+    )
+    if (resp is None or not is_redirect(resp)) and all(v["error"] is None for v in views.values()):
+        return _views.put(key, (shared(views), disagreement(views)))
+    return views, disagreement(views)  # its sentences name this URL: computed each time
 
 
 def _credentialed(

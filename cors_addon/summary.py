@@ -21,6 +21,21 @@ def target_of(url: str) -> tuple[str, str]:
     return (host if port is None else f"{host}:{port}"), path.split("?", 1)[0]
 
 
+_hosts: dict[str, str] = {}  # a URL's scheme and authority -> its host as shown
+
+
+def host_of(url: str) -> str:
+    """`target_of(url)[0]`, parsed once per scheme and authority."""
+    cut = url.find("/", url.find("//") + 2)
+    prefix = url if cut < 0 else url[:cut]
+    host = _hosts.get(prefix)
+    if host is None:
+        if len(_hosts) >= 4096:
+            _hosts.clear()
+        host = _hosts[prefix] = target_of(prefix)[0]
+    return host
+
+
 @dataclass(slots=True)
 class PairStats:
     requests: int = 0
@@ -43,7 +58,7 @@ class Summary:
     def add(self, event: Event) -> None:
         if event["verdict"] == "not-cors":
             return
-        key = (event["origin"], target_of(event["url"])[0])
+        key = (event["origin"], host_of(event["url"]))
         stats = self.pairs.get(key)
         if stats is None:
             if len(self.pairs) >= self.max_pairs:

@@ -318,7 +318,22 @@ def judge_preflight(
     return Verdict("allowed", None, tuple(warnings), alternative)
 
 
-_judged = Memo()
+_judged = Memo()  # verdicts whose words name the URL (an error, a redirect), by URL too
+_judged_anywhere = Memo()  # verdicts the same for every URL of the target origin
+
+# Warnings that quote a rendered error (whose sentence names the URL).
+_QUOTING = frozenset({"credentials-would-block", "legacy-pna-preflight-failed"})
+
+
+def same_for_any_url(verdict: Verdict, url: str, resp: WireResponse | None) -> bool:
+    """Whether a verdict holds for every URL of its target origin: the URL reaches a verdict
+    only through the browser's sentences (an error, a warning quoting one) and a redirect's
+    Location; the origin is in the classification."""
+    if verdict.error is not None or verdict.error_with_credentials is not None:
+        return False
+    if resp is not None and is_redirect(resp):
+        return False
+    return not any(w.code in _QUOTING or url in w.message for w in verdict.warnings)
 
 
 def judge(
@@ -333,12 +348,12 @@ def judge(
 ) -> Verdict:
     """The browser's decision about a response (memoized: a pure function of the request
     line and fields, its classification, the response's status and fields, the browser and
-    the redirect chain)."""
+    the redirect chain; a verdict that does not name the URL is kept for any URL of the
+    target origin, so requests that differ only in their path or query share it)."""
     if PROFILES.get(profile.name) is not profile:
         return _judge(req, c, resp, profile, redirected_from, error_text, initiator)
     key = (
         req.method,
-        req.url,
         req.headers.fields,
         c,
         None if resp is None else (resp.status, resp.headers.fields),
@@ -347,11 +362,17 @@ def judge(
         error_text,
         initiator,
     )
-    verdict = _judged.get(key)
+    verdict = _judged_anywhere.get(key)
+    if verdict is not None:
+        return verdict
+    url_key = (key, req.url)
+    verdict = _judged.get(url_key)
     if verdict is None:
-        verdict = _judged.put(
-            key, _judge(req, c, resp, profile, redirected_from, error_text, initiator)
-        )
+        verdict = _judge(req, c, resp, profile, redirected_from, error_text, initiator)
+        if same_for_any_url(verdict, req.url, resp):
+            _judged_anywhere.put(key, verdict)
+        else:
+            _judged.put(url_key, verdict)
     return verdict
 
 
