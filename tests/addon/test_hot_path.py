@@ -9,11 +9,16 @@ from datetime import UTC
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mitmproxy import http
 from mitmproxy.test import tutils
 
+from cors_addon import events
 from cors_addon.events import dumps
+from cors_addon.events import encode_line
 from cors_addon.events import iso_time
+from cors_addon.events import shared
 from cors_addon.wire import header
 
 
@@ -57,6 +62,44 @@ def test_iso_time_on_many_times_in_any_order() -> None:
 def test_dumps_is_json_dumps_compact() -> None:
     event = {"a": [1, 2.5, None, True], "b": {"c": "é\udc80"}, "d": "x\ny"}
     assert dumps(event) == json.dumps(event, separators=(",", ":"))
+
+
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), _json, max_size=8), st.data())
+def test_dumps_with_shared_parts_is_json_dumps(event: dict, data: st.DataObject) -> None:
+    """Whatever parts are shared (their text kept once), the line is what json writes."""
+    for value in event.values():
+        if isinstance(value, dict | list) and data.draw(st.booleans()):
+            shared(value)
+    expected = json.dumps(event, separators=(",", ":"))
+    assert dumps(event) == expected
+    assert encode_line(event) == (expected + "\n").encode("ascii")
+
+
+def test_a_shared_part_is_encoded_once_and_reused() -> None:
+    views = shared({"chromium": {"verdict": "allowed", "error": None}})
+    calls = []
+    real = events._encode
+
+    def counting(value: object) -> str:
+        calls.append(value)
+        return real(value)
+
+    events._encode = counting
+    try:
+        line = dumps({"engines": views, "preflight": {"headers": ["x"], "flow": None}})
+    finally:
+        events._encode = real
+    assert json.loads(line)["engines"] == views
+    assert views not in calls  # its text came from the registry
+    assert ["x"] in calls  # a part no decision shares is encoded each time
 
 
 @pytest.mark.parametrize(
