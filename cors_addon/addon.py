@@ -210,6 +210,14 @@ class CorsAddon:
                     raise exceptions.OptionsError(f"Invalid cors_rules: {e}") from e
             else:
                 self.rules_file = None
+            self._rule_hooks(self.rules_file is not None)
+
+    def _rule_hooks(self, on: bool) -> None:
+        for hook, method in (("request", self._request), ("response", self._response)):
+            if on:
+                setattr(self, hook, method)
+            else:
+                self.__dict__.pop(hook, None)
 
     @property
     def rules(self) -> RuleSet | None:
@@ -284,8 +292,13 @@ class CorsAddon:
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         self._begin(flow)
 
+    # request and response only matter when rules are loaded: `configure` installs them on
+    # the instance then (mitmproxy looks each hook up by name on every flow, so without rules
+    # the proxy does not dispatch them at all).
+
     @guarded
-    def request(self, flow: http.HTTPFlow) -> None:
+    def _request(self, flow: http.HTTPFlow) -> None:
+        """The `request` hook: answer a preflight when its rule says so."""
         if self.rules is None or flow.response or flow.error or not flow.live:
             return
         state = self._inflight.get(flow.id)
@@ -303,10 +316,10 @@ class CorsAddon:
         self._finish(flow, state)
 
     @guarded
-    def response(self, flow: http.HTTPFlow) -> None:
-        """A rule that changed the status (a failing preflight fixed to 204) also drops the
-        server's body: the 405's bytes after a 204's headers would be read by the browser
-        as the start of the next response on the connection."""
+    def _response(self, flow: http.HTTPFlow) -> None:
+        """The `response` hook. A rule that changed the status (a failing preflight fixed
+        to 204) also drops the server's body: the 405's bytes after a 204's headers would be
+        read by the browser as the start of the next response on the connection."""
         event = flow.metadata.get("cors")
         if not isinstance(event, dict) or flow.response is None:
             return

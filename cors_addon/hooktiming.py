@@ -179,9 +179,11 @@ def install(addon: Any, path: str | None = None) -> HookTimer | None:
     timer = HookTimer(path, warmup=warmup)
     gc.callbacks.append(timer.gc_callback)
     for name in (*FLOW_HOOKS, *PERIODIC):
-        hook = getattr(addon, name, None)
+        # A hook the addon installs only when needed (request: with rules) is its `_name`.
+        attr = name if getattr(addon, name, None) is not None else f"_{name}"
+        hook = getattr(addon, attr, None)
         if hook is not None:
-            setattr(addon, name, timer.wrap(name, hook))
+            setattr(addon, attr, timer.wrap(name, hook))
     own_done = getattr(addon, "done", None)
 
     def done() -> None:

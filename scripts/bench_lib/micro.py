@@ -308,7 +308,8 @@ def bench_hooks(cycles: int, repeat: int, log: str, rules: str | None) -> dict[s
             start = time.perf_counter_ns()
             for flow, response in flows:
                 addon.requestheaders(flow)
-                addon.request(flow)
+                if hasattr(addon, "request"):  # as mitmproxy calls it: only when the addon has it
+                    addon.request(flow)
                 if flow.response is None:
                     flow.response = response
                 addon.responseheaders(flow)

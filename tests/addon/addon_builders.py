@@ -129,7 +129,8 @@ def exchange(
     (if the addon did not answer first), `error` makes the flow fail instead. Returns
     whether the server was contacted."""
     addon.requestheaders(f)  # type: ignore[attr-defined]
-    addon.request(f)  # type: ignore[attr-defined]
+    if hasattr(addon, "request"):  # as mitmproxy: the hook only with rules
+        addon.request(f)  # type: ignore[attr-defined]
     contacted = False
     if f.response is None and f.error is None:
         contacted = True
@@ -142,7 +143,8 @@ def exchange(
             t = f.request.timestamp_start + after
             f.response.timestamp_start = f.response.timestamp_end = t
     addon.responseheaders(f)  # type: ignore[attr-defined]
-    addon.response(f) if hasattr(addon, "response") else None  # type: ignore[attr-defined]
+    if hasattr(addon, "response"):  # as mitmproxy: the hook only with rules
+        addon.response(f)  # type: ignore[attr-defined]
     return contacted
 
 

@@ -55,7 +55,8 @@ async def test_error_after_response_headers(cors):
     """A response whose body then fails: the event is already out, no second one."""
     f = fetch("GET", extra=())
     cors.addon.requestheaders(f)
-    cors.addon.request(f)
+    if hasattr(cors.addon, "request"):  # as mitmproxy calls it: only when the addon has it
+        cors.addon.request(f)
     f.response = response(200, [("Access-Control-Allow-Origin", APP)])
     cors.addon.responseheaders(f)
     f.error = mflow.Error("connection reset")
@@ -74,9 +75,6 @@ async def test_hooks_for_flows_never_seen_before(cors):
     g.error = mflow.Error("killed")
     cors.addon.error(g)
     assert g.metadata["cors"]["verdict"] == "blocked"
-    h = fetch()
-    cors.addon.request(h)  # request without requestheaders
-    assert "cors" not in h.metadata
 
 
 async def test_responseheaders_without_response(cors):
@@ -90,7 +88,8 @@ async def test_killed_flow(cors):
     f = preflight()
     cors.addon.requestheaders(f)
     f.kill()
-    cors.addon.request(f)
+    if hasattr(cors.addon, "request"):  # as mitmproxy calls it: only when the addon has it
+        cors.addon.request(f)
     cors.addon.error(f)
     assert f.metadata["cors"]["error"]["code"] == "NetworkError"
 

@@ -287,7 +287,8 @@ async def test_answered_or_failed_flows_are_left_alone(cors, rules):
     mine = response(418)
     f.response = mine
     cors.addon.requestheaders(f)
-    cors.addon.request(f)
+    if hasattr(cors.addon, "request"):  # as mitmproxy calls it: only when the addon has it
+        cors.addon.request(f)
     assert f.response is mine and f.response.status_code == 418
 
 
@@ -474,3 +475,21 @@ async def test_rule_that_changes_nothing_is_not_a_rewrite(cors, rules):
     assert f.marked == render.MARK_ALLOWED
     assert "rewritten by rules 0" in cors.addon.summarize()
     assert "fix: 1 flows" in cors.addon.list_rules()
+
+
+async def test_request_and_response_hooks_only_with_rules(cors, rules):
+    """Without rules the addon has no request and response hooks, so mitmproxy (which looks
+    a hook up by name on every flow) does not dispatch them; a rules file installs them,
+    unsetting it removes them again."""
+    assert not hasattr(cors.addon, "request") and not hasattr(cors.addon, "response")
+    rules(ANSWER)
+    assert callable(cors.addon.request) and callable(cors.addon.response)
+    f = preflight()
+    cors.addon.request(f)  # request without requestheaders: nothing known, nothing answered
+    assert f.response is None and "cors" not in f.metadata
+    g = preflight()
+    cors.addon.requestheaders(g)
+    cors.addon.request(g)
+    assert g.response is not None and g.response.status_code == 204  # answered by the rule
+    cors.configure(cors_rules="")
+    assert not hasattr(cors.addon, "request") and not hasattr(cors.addon, "response")

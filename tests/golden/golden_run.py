@@ -52,7 +52,8 @@ def _drive(addon: CorsAddon, f: http.HTTPFlow) -> None:
     f.response = None
     f.error = None
     addon.requestheaders(f)
-    addon.request(f)
+    if hasattr(addon, "request"):  # as mitmproxy calls it: only when the addon has it
+        addon.request(f)
     if f.response is not None:  # the addon answered: at once, on the flow's own clock
         f.response.timestamp_start = f.response.timestamp_end = f.request.timestamp_start + 0.001
     elif err is not None and resp is None:
@@ -62,7 +63,8 @@ def _drive(addon: CorsAddon, f: http.HTTPFlow) -> None:
     else:
         f.response = resp
     addon.responseheaders(f)
-    addon.response(f)
+    if hasattr(addon, "response"):  # as mitmproxy calls it: only when the addon has it
+        addon.response(f)
 
 
 async def run_corpus(rules: Path | None) -> list[Record]:

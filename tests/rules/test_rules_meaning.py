@@ -222,7 +222,8 @@ async def test_the_addon_hot_reloads_an_old_meaning_file_with_warnings_and_the_n
         flow = tflow.tflow(req=request)
         flow.response = None
         addon.requestheaders(flow)
-        addon.request(flow)
+        if hasattr(addon, "request"):  # as mitmproxy calls it: only when the addon has it
+            addon.request(flow)
         flow.response = http.Response.make(
             200,
             b"me",
@@ -233,7 +234,8 @@ async def test_the_addon_hot_reloads_an_old_meaning_file_with_warnings_and_the_n
             },
         )
         addon.responseheaders(flow)
-        addon.response(flow)
+        if hasattr(addon, "response"):  # as mitmproxy calls it: only when the addon has it
+            addon.response(flow)
         assert flow.response.headers["Access-Control-Allow-Credentials"] == "true"
         event = flow.metadata["cors"]
         assert event["verdict"] == "allowed" and event["credentials"] == "include"
