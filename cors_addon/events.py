@@ -103,13 +103,9 @@ def build_event(
     and shared by the events that repeat it (see `shared`)."""
     p = c.preflight
     reasons, headers = _part(p, _preflight_parts)
+    (warnings,) = _part(verdict.warnings, _warnings_part)
     if extra_warnings:
-        warnings = [
-            *_part(verdict.warnings, _warnings_part),
-            *(w.to_json() for w in extra_warnings),
-        ]
-    else:
-        warnings = _part(verdict.warnings, _warnings_part)
+        warnings = [*warnings, *(w.to_json() for w in extra_warnings)]
     error = verdict.error
     return {
         "v": SCHEMA_VERSION,
@@ -132,7 +128,7 @@ def build_event(
             "max_age": max_age,
         },
         "verdict": verdict.verdict,
-        "error": _part(error, _error_part) if error is not None else None,
+        "error": _part(error, _error_part)[0] if error is not None else None,
         "warnings": warnings,
         "rule": rule,
         "changes": changes,
@@ -154,31 +150,41 @@ def build_event(
 # A decision's object (a Preflight, an error, a warnings tuple: memoized decisions hand out
 # the same object again and again) -> the JSON parts made from it, shared by every event.
 _parts: dict[int, tuple[Any, Any]] = {}
+_sighted: set[int] = set()  # ids of objects seen once (ints: nothing for the GC to scan)
 
 
 def _part(obj: Any, make: Any) -> Any:
-    hit = _parts.get(id(obj))
+    """`make(obj)`: a tuple of JSON parts, kept (and their text registered as shared) from
+    the second event that holds the same object on; an object only one event holds (a
+    decision no memo table kept) costs no entry."""
+    key = id(obj)
+    hit = _parts.get(key)
     if hit is not None and hit[0] is obj:
         return hit[1]
     value = make(obj)
+    if key not in _sighted:
+        if len(_sighted) >= 4 * SHARED_LIMIT:
+            _sighted.clear()
+        _sighted.add(key)
+        return value
     if len(_parts) >= SHARED_LIMIT:
         _parts.clear()
-    _parts[id(obj)] = (obj, value)
+    for part in value:
+        shared(part)
+    _parts[key] = (obj, value)
     return value
 
 
 def _preflight_parts(p: Any) -> tuple[list[dict[str, str]], list[str]]:
-    return shared([{"code": r.code, "detail": r.detail} for r in p.reasons]), shared(
-        list(p.headers)
-    )
+    return [{"code": r.code, "detail": r.detail} for r in p.reasons], list(p.headers)
 
 
-def _warnings_part(warnings: tuple[CorsWarning, ...]) -> list[dict[str, str]]:
-    return shared([w.to_json() for w in warnings])
+def _warnings_part(warnings: tuple[CorsWarning, ...]) -> tuple[list[dict[str, str]]]:
+    return ([w.to_json() for w in warnings],)
 
 
-def _error_part(error: CorsError) -> dict[str, Any]:
-    return shared(error.to_json())
+def _error_part(error: CorsError) -> tuple[dict[str, Any]]:
+    return (error.to_json(),)
 
 
 def orphan_event(

@@ -673,9 +673,13 @@ def _engines(
         error_text=error_text,
         initiator=state.initiator,
     )
-    if (resp is None or not is_redirect(resp)) and all(v["error"] is None for v in views.values()):
-        return _views.put(key, (shared(views), disagreement(views)))
-    return views, disagreement(views)  # its sentences name this URL: computed each time
+    if (
+        (resp is None or not is_redirect(resp))
+        and all(v["error"] is None for v in views.values())
+        and _views.keeps(key)
+    ):
+        return _views.store(key, (shared(views), disagreement(views)))
+    return views, disagreement(views)  # its sentences name this URL, or it is new
 
 
 def _credentialed(

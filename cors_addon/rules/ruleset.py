@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mitmproxy.flow import Flow
 
+from cors_addon.engine.memo import Memo
 from cors_addon.rules.model import FlowFacts
 from cors_addon.rules.model import Rule
 
@@ -44,7 +45,7 @@ class RuleSet:
         self._cache: dict[tuple[str, int], tuple[Rule, ...]] = {}
         # (host, port, path, origin, method) -> the first rule, or _NO_RULE; only results
         # no filter took part in (a filter reads the whole flow). A reload is a new RuleSet.
-        self._matched: dict[tuple[str, int, str, str, str], Rule | object] = {}
+        self._matched = Memo(MATCH_CACHE_SIZE)  # (host, port, path, origin, method) -> rule
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -79,7 +80,5 @@ class RuleSet:
                 result = rule
                 break
         if not filtered:
-            if len(self._matched) >= MATCH_CACHE_SIZE:
-                self._matched.clear()
-            self._matched[key] = _NO_RULE if result is None else result
+            self._matched.put(key, _NO_RULE if result is None else result)
         return result
