@@ -42,6 +42,14 @@ def stop_all() -> None:
             proc.stop(timeout=5)
 
 
+def stop_many(procs: Sequence[Proc], timeout: float = 15.0) -> None:
+    """Stop several children at once: SIGTERM to all, then wait for each (`Proc.stop`)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.stop(timeout)
+
+
 class Proc:
     """One child process, its output in a log file (in its own session, so that a Ctrl-C
     in the terminal reaches the bench only: `stop_all` stops the children in order)."""
@@ -58,6 +66,7 @@ class Proc:
         self.name = name
         self.argv = list(argv)
         self.log = log
+        self._terminated = False
         with open(log, "wb") as out:
             self.popen = subprocess.Popen(
                 self.argv,
@@ -77,11 +86,17 @@ class Proc:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 15.0) -> int:
-        """SIGTERM (mitmproxy shuts down gracefully and runs `done`), SIGKILL on timeout."""
-        if self.popen.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM, once: mitmproxy shuts down gracefully and runs `done`."""
+        if self.popen.poll() is None and not self._terminated:
+            self._terminated = True
             with contextlib.suppress(ProcessLookupError):
                 self.popen.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM (unless already sent), SIGKILL on timeout; the exit status."""
+        if self.popen.poll() is None:
+            self.terminate()
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
