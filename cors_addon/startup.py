@@ -17,7 +17,8 @@ WHO = {
     "auto": "the browser its User-Agent names",
     "chromium": "Chromium",
     "firefox": "Firefox",
-    "safari": "Safari",
+    "webkit": "WebKit (Safari)",
+    "safari": "WebKit (Safari)",
 }
 
 
