@@ -50,7 +50,7 @@ from .rules import RulesError
 from .rules import RuleSet
 from .rules.reload import RulesFile
 from .summary import Summary
-from .wire import header
+from .wire import decoded
 from .wire import mitm_headers
 from .wire import seen
 from .wire import wire_response
@@ -355,12 +355,13 @@ class CorsAddon:
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
         """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
         req = flow.request
-        origin = header(req, b"origin")
+        headers = decoded(req.headers.fields)  # once per distinct field set
+        origin = headers.get("origin")
         if not self.bypass.settled:
-            self.bypass.observe(req.host, origin, header(req, b"referer"), time.time())
+            self.bypass.observe(req.host, origin, headers.get("referer"), time.time())
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
-        orphans, state = self._inspector(flow).start(seen(flow, self.keep_host_header))
+        orphans, state = self._inspector(flow).start(seen(flow, self.keep_host_header, headers))
         for pending, event in orphans:
             self._emit_orphan(pending, event)
         if state is None:

@@ -46,19 +46,26 @@ def decoded(fields: tuple[tuple[bytes, bytes], ...]) -> Headers:
     return headers
 
 
-def wire_request(flow: http.HTTPFlow, keep_host_header: bool = False) -> WireRequest:
-    """The request as sent. The method keeps its case: `Request.method` upper-cases it, but
-    a browser sends fetch(method: 'patch') as 'patch' and its preflight announces 'patch'."""
+def wire_request(
+    flow: http.HTTPFlow, keep_host_header: bool = False, headers: Headers | None = None
+) -> WireRequest:
+    """The request as sent (`headers`: its fields decoded already). The method keeps its
+    case: `Request.method` upper-cases it, but a browser sends fetch(method: 'patch') as
+    'patch' and its preflight announces 'patch'."""
     req = flow.request
     method = req.data.method.decode("utf-8", "surrogateescape")
-    return WireRequest(method, browser_url(flow, keep_host_header), decoded(req.headers.fields))
+    if headers is None:
+        headers = decoded(req.headers.fields)
+    return WireRequest(method, browser_url(flow, keep_host_header), headers)
 
 
-def seen(flow: http.HTTPFlow, keep_host_header: bool = False) -> Seen:
+def seen(
+    flow: http.HTTPFlow, keep_host_header: bool = False, headers: Headers | None = None
+) -> Seen:
     """The request side of a mitmproxy flow, for the per-flow sequence (pipeline)."""
     req = flow.request
     return Seen(
-        wire_request(flow, keep_host_header),
+        wire_request(flow, keep_host_header, headers),
         req.timestamp_start,
         client_id(flow),
         req.host.lower(),
@@ -102,16 +109,3 @@ def client_id(flow: http.HTTPFlow) -> str:
     """Which browser a flow came from, as far as the proxy can tell (its address)."""
     peer = flow.client_conn.peername
     return peer[0] if peer else ""
-
-
-def header(req: http.Request, name: bytes) -> str | None:
-    """`req.headers.get(name)` for a lower-case name: every value, joined with ", " and
-    decoded as mitmproxy decodes them, at a third of the cost (mitmproxy's lower-cases and
-    decodes every field on each call; this runs twice on every flow)."""
-    size = len(name)
-    values = [v for k, v in req.headers.fields if len(k) == size and k.lower() == name]
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0].decode("utf-8", "surrogateescape")
-    return ", ".join(v.decode("utf-8", "surrogateescape") for v in values)

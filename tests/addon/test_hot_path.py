@@ -19,7 +19,7 @@ from cors_addon.events import dumps
 from cors_addon.events import encode_line
 from cors_addon.events import iso_time
 from cors_addon.events import shared
-from cors_addon.wire import header
+from cors_addon.wire import decoded
 
 
 def _reference(timestamp: float) -> str:
@@ -112,8 +112,10 @@ def test_a_shared_part_is_encoded_once_and_reused() -> None:
         [(b"Referer", b"http://a.test/p"), (b"Originator", b"no")],
     ],
 )
-def test_header_is_mitmproxys_get(fields: list[tuple[bytes, bytes]]) -> None:
+def test_decoded_headers_read_as_mitmproxys_get(fields: list[tuple[bytes, bytes]]) -> None:
+    """The addon reads Origin and Referer from the decoded (memoized) fields: the same
+    value mitmproxy's own get gives, duplicates joined, undecodable bytes kept."""
     req = tutils.treq()
     req.headers = http.Headers(fields)
     for name in ("origin", "referer"):
-        assert header(req, name.encode()) == req.headers.get(name)
+        assert decoded(req.headers.fields).get(name) == req.headers.get(name)
