@@ -62,7 +62,9 @@ def _is_valid_url(value: str) -> bool:
         host, _, port = authority.partition(":")
         if any(ch in _FORBIDDEN_HOST for ch in unquote(host)):
             return False
-    if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+    if port and not (
+        port.isascii() and port.isdigit() and len(port.lstrip("0")) <= 5 and int(port) <= 65535
+    ):
         return False
     return bool(host) or scheme == "file"
 
