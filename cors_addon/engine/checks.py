@@ -62,8 +62,9 @@ def _is_valid_url(value: str) -> bool:
         host, _, port = authority.partition(":")
         if any(ch in _FORBIDDEN_HOST for ch in unquote(host)):
             return False
+    digits = port.lstrip("0")  # int() refuses strings of over 4,300 digits
     if port and not (
-        port.isascii() and port.isdigit() and len(port.lstrip("0")) <= 5 and int(port) <= 65535
+        port.isascii() and port.isdigit() and len(digits) <= 5 and int(digits or "0") <= 65535
     ):
         return False
     return bool(host) or scheme == "file"

@@ -497,3 +497,18 @@ def test_location_url(location, base, expected):
 
 def test_location_url_without_location():
     assert location_url(resp(302), API) is None
+
+
+@pytest.mark.parametrize(
+    ("port", "valid"),
+    [("9" * 5000, False), ("0" * 5000, True), ("0" * 4999 + "80", True), ("65536", False)],
+)
+def test_an_allow_origin_port_of_any_length_is_judged_not_raised(port: str, valid: bool) -> None:
+    """int() refuses strings of over 4,300 digits: such a port is judged, never raised."""
+    from cors_addon.engine.model import Headers
+
+    failure = cors_check(
+        PAGE, Headers([("Access-Control-Allow-Origin", f"http://a.test:{port}")]), False
+    )
+    assert failure is not None
+    assert failure.id == ("acao-mismatch" if valid else "acao-invalid")
