@@ -266,7 +266,7 @@ class CorsAddon:
                 self._emit_orphan(pending, event)
         finally:
             if self.log is not None:
-                self.log.close()
+                self.log.close()  # writes every line still waiting
 
     async def _tick_forever(self) -> None:
         while True:
@@ -274,10 +274,15 @@ class CorsAddon:
             self.tick(time.time())
 
     def tick(self, now: float) -> None:
-        """Periodic work: orphaned preflights, hot reload of the rules file, bypass hint."""
+        """Periodic work: orphaned preflights, the log's waiting lines, hot reload of the rules
+        file, bypass hint."""
         try:
-            for pending, event in self.live.orphans(now):
-                self._emit_orphan(pending, event)
+            try:
+                for pending, event in self.live.orphans(now):
+                    self._emit_orphan(pending, event)
+            finally:
+                if self.log is not None:
+                    self.log.flush()  # the lines of the last tick, these orphans included
             if self.rules_file is not None:
                 self.rules_file.check()
             hint = self.bypass.check(now)

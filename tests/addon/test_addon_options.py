@@ -92,17 +92,42 @@ async def test_cors_log_directory(cors, tmp_path):
         cors.configure(cors_log=str(tmp_path))
 
 
-async def test_cors_log_writes_and_flushes_each_event(cors, tmp_path, validate_event):
+async def test_cors_log_lines_wait_for_the_tick_then_are_written_whole(
+    cors, tmp_path, validate_event, monkeypatch
+):
+    monkeypatch.setattr(eventlog, "QUIET_SECONDS", 3600.0)  # no line counts as after a pause
     path = tmp_path / "events.jsonl"
     cors.configure(cors_log=str(path))
     f = preflight()
     cors.run(f, response(204, grant()))
-    lines = path.read_text().splitlines()  # written before any close or flush call
+    lines = path.read_text().splitlines()  # the first line after a quiet spell: at once
     assert [validate_event(json.loads(line)) for line in lines] == cors.events
     g = fetch()
     cors.run(g, response(200, [("Access-Control-Allow-Origin", APP)]))
-    lines = path.read_text().splitlines()
-    assert len(lines) == 2 and json.loads(lines[1])["flow"] == g.id
+    assert path.read_text().splitlines() == lines  # waits for the batch
+    cors.addon.tick(T0 + 1)  # the proxy's tick, on the flows' clock (no orphan yet)
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    assert [validate_event(json.loads(line)) for line in data.splitlines()] == cors.events
+    assert [e["flow"] for e in cors.events] == [f.id, g.id]
+
+
+async def test_cors_log_everything_written_at_a_clean_stop(cors, tmp_path, monkeypatch):
+    """More lines than one batch, no tick: the full batches are written as they fill, the
+    rest when the addon is done (mitmproxy's clean stop: SIGTERM, Ctrl-C, the end of -r)."""
+    monkeypatch.setattr(eventlog, "QUIET_SECONDS", 3600.0)
+    path = tmp_path / "events.jsonl"
+    cors.configure(cors_log=str(path))
+    flows = [fetch("GET", url=f"{API}/{i}", extra=(), t=T0 + i) for i in range(300)]
+    for g in flows:
+        cors.run(g, response(200, [("Access-Control-Allow-Origin", APP)]))
+    before = path.read_bytes()
+    assert before.endswith(b"\n")  # whole lines only, ever
+    assert 1 < len(before.splitlines()) < len(flows)  # full batches went out; some wait
+    cors.addon.done()
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    assert [json.loads(line)["flow"] for line in data.splitlines()] == [g.id for g in flows]
 
 
 async def test_cors_log_turned_off_and_on(cors, tmp_path):
@@ -139,6 +164,7 @@ async def test_unwritable_cors_log_warns_keeps_events_and_writes_them_later(
     blocker.mkdir()
     last = fetch("GET", extra=())
     cors.run(last, response(200, [("Access-Control-Allow-Origin", APP)]))
+    cors.addon.tick(T0 + 1)  # the next tick writes what waited
     lines = path.read_text().splitlines()
     assert [json.loads(line)["flow"] for line in lines] == [*(f.id for f in flows), last.id]
     assert "writable again" in caplog.text
@@ -151,6 +177,7 @@ async def test_cors_log_recreated_after_deletion(cors, tmp_path, monkeypatch):
     cors.run(preflight(), response(204, grant()))
     os.unlink(path)
     cors.run(preflight(), response(204, grant()))
+    cors.addon.tick(T0 + 1)
     assert len(path.read_text().splitlines()) == 1
 
 
@@ -247,6 +274,7 @@ async def test_cors_log_backlog_is_bounded(cors, tmp_path, caplog, monkeypatch):
     blocker.mkdir()
     last = fetch("GET", extra=())
     cors.run(last, response(200))
+    cors.addon.tick(T0 + 1)
     ids = [json.loads(line)["flow"] for line in path.read_text().splitlines()]
     assert ids == [flows[3].id, flows[4].id, last.id]  # the oldest were dropped
     assert "3 events were lost" in caplog.text

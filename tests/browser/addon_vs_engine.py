@@ -55,7 +55,7 @@ class Observer:
             f"{self.engine} no longer does what scenarios/ declares ({scenario.desc}); re-record"
             f" with record_facts.py --engine {self.engine}\nconsole: {result.console}"
         )
-        self.log.refresh()
+        self.log.settle(self.env.proxy.port)  # every event decided so far, read
         events = [e for e in self.log.for_case(scenario.id) if e["type"] != "orphan"]
         ph = Placeholders(self.env, scenario)
         problems = self.compare(observed, events, ph)

@@ -37,6 +37,7 @@ mismatch still fails.
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import time
 from collections import defaultdict
@@ -109,6 +110,9 @@ CODES_ONLY_IN_DISAGREEMENTS = {"CorsDisabledScheme"}
 # -- the proxy's event log -------------------------------------------------------------------------
 
 
+SETTLE_URL = "http://127.0.0.1:9/settle/"  # EventLog.settle's flows (a closed port)
+
+
 class EventLog:
     """Reads the addon's JSONL log incrementally (complete lines only)."""
 
@@ -117,6 +121,27 @@ class EventLog:
         self.events: list[dict[str, Any]] = []
         self._offset = 0
         self._partial = b""
+        self._settled = 0
+
+    def settle(self, proxy_port: int, timeout: float = 10.0) -> None:
+        """Read every event the proxy has decided so far. The log is written in batches (by
+        the proxy's tick, every 0.25 s): one more flow through the proxy, after them, and its
+        event read, and every event before it is in the file too. That flow goes to a closed
+        loopback port (a 502 and a NetworkError event), not to any case's URL."""
+        self._settled += 1
+        url = f"{SETTLE_URL}{self._settled}"
+        request = f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1:9\r\nOrigin: http://settle.test\r\n"
+        with socket.create_connection(("127.0.0.1", proxy_port), timeout=timeout) as s:
+            s.sendall((request + "Connection: close\r\n\r\n").encode())
+            while s.recv(65536):
+                pass
+        deadline = time.monotonic() + timeout
+        while True:
+            self.refresh()
+            if any(e["url"] == url for e in reversed(self.events)):
+                return
+            assert time.monotonic() < deadline, f"the proxy never logged {url}"
+            time.sleep(0.02)
 
     def refresh(self) -> None:
         if not self.path.exists():
@@ -485,17 +510,10 @@ class Observer:
         done = time.time()
         described = describe(result, ph, env, scenario)
         units = build_units(result, scenario)
-        # The addon writes each event when the response headers pass through, before Chromium
-        # sees them; allow a moment for the write anyway.
-        deadline = time.monotonic() + 2.0
-        while True:
-            self.log.refresh()
-            events = self.log.for_case(scenario.id)
-            if len([e for e in events if e["type"] != "orphan"]) >= len(units):
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
+        # The addon decides each event when the response passes through, before Chromium sees
+        # it, and writes it within 0.25 s: read up to a flow sent after the case's.
+        self.log.settle(env.proxy.port)
+        events = self.log.for_case(scenario.id)
         obs = Observation(scenario, result, described, events, units, done)
         assign_issues(obs)
         match_events(obs)
@@ -506,7 +524,7 @@ class Observer:
         wait = obs.done + ORPHAN_WINDOW + ORPHAN_GRACE - time.time()
         if wait > 0:
             time.sleep(wait)
-        self.log.refresh()
+        self.log.settle(self.env.proxy.port)
         return [e for e in self.log.for_case(obs.scenario.id) if e["type"] == "orphan"]
 
 

@@ -110,6 +110,17 @@ def events(proxy: Proxy) -> list[dict[str, Any]]:
     return [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
 
 
+async def logged(proxy: Proxy, *urls: str, timeout: float = 5.0) -> list[str]:
+    """The log's URLs once all of `urls` are among them (lines are written in batches,
+    within 0.25 s)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = [e["url"] for e in events(proxy)]
+        if set(urls) <= set(found) or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
 async def wait_for_output(proxy: Proxy, text: str, timeout: float) -> bool:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -125,10 +136,11 @@ async def test_warns_when_loopback_bypasses_the_proxy(setup: Setup, tmp_path: Pa
     remote, local = result.js.value
     assert not remote["ok"]  # the guard's 403 carries no CORS headers
     assert local["ok"] and local["value"]["status"] == 200  # went straight to the API
-    # the proxy saw the remote call from the local page, never the local call
-    urls = [e["url"] for e in events(proxy)]
-    assert urls == [REMOTE], urls
     assert await wait_for_output(proxy, WARNING, timeout=DELAY + 5), proxy.logs()
+    # the proxy saw the remote call from the local page, never the local call (the tick that
+    # warned wrote the log's waiting lines first: all that came before the warning)
+    urls = await logged(proxy, REMOTE)
+    assert urls == [REMOTE], urls
     out = proxy.logs(tail=1_000_000)
     assert f"requests from the page {setup.pages.origin} reach the proxy" in out
     assert "--proxy-bypass-list='<-loopback>'" in out and "python -m cors_addon browser" in out
@@ -140,6 +152,6 @@ async def test_no_warning_with_the_launcher_switches(setup: Setup, tmp_path: Pat
     result = await setup.run(proxy, loopback=True, profile=tmp_path / "profile")
     remote, local = result.js.value
     assert not remote["ok"] and local["ok"], result.js.value
-    urls = [e["url"] for e in events(proxy)]
+    urls = await logged(proxy, REMOTE, setup.api.url("bypass"))
     assert REMOTE in urls and setup.api.url("bypass") in urls, urls
     assert not await wait_for_output(proxy, WARNING, timeout=DELAY + 1.5), proxy.logs()

@@ -162,6 +162,10 @@ async def test_launcher_routes_loopback_through_the_proxy(setup: Setup, tmp_path
     page, http_url, https_url = setup.script("launcher-on")
     # the proxy saw the page, the API and the HTTPS API, all on 127.0.0.1
     assert page in seen and http_url in seen and https_url in seen, seen
+    deadline = time.monotonic() + 5  # lines are written in batches, within 0.25 s
+    while not {http_url, https_url} <= {e["url"] for e in setup.events()}:
+        assert time.monotonic() < deadline, setup.events()
+        await asyncio.sleep(0.05)
     events = {e["url"]: e for e in setup.events()}
     for url in (http_url, https_url):
         assert events[url]["verdict"] == "allowed", events[url]

@@ -21,7 +21,6 @@ mitmproxy changes nothing it proves that test_rules_in_browser.py does not).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -39,6 +38,8 @@ from ground_truth import run_scenario
 from harness import BrowserEnv
 from harness import CaseResult
 from scenarios import SCENARIOS
+from test_addon_vs_chromium import SETTLE_URL
+from test_addon_vs_chromium import EventLog
 
 if TYPE_CHECKING:
     from scenarios import Expect
@@ -102,9 +103,12 @@ def _catalogue(env: BrowserEnv) -> dict[str, Run]:
     return {s.id: Run(*run_scenario(env, s)) for s in SCENARIOS}
 
 
-def _events(path: Path, skip: int) -> list[dict[str, Any]]:
-    lines = path.read_text().splitlines()[skip:] if path.exists() else []
-    return [json.loads(line) for line in lines if line.strip()]
+def _events(env: BrowserEnv, path: Path, skip: int) -> list[dict[str, Any]]:
+    """The log's events after the first `skip`, every one decided so far (the log is written
+    in batches: read up to a flow sent after them, which is then left out)."""
+    log = EventLog(path)
+    log.settle(env.proxy.port)
+    return [e for e in log.events[skip:] if not e["url"].startswith(SETTLE_URL)]
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +158,7 @@ def proof(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             after,
             rules.read_text(),
             analysis.stdout + analysis.stderr,
-            _events(log, recorded),
+            _events(env, log, recorded),
             timings,
         )
     finally:

@@ -172,8 +172,20 @@ class Proxy:
         assert self.log_path is not None
         return self.log_path.read_text() if self.log_path.is_file() else ""
 
+    def whole_log_text(self, timeout: float = 5.0) -> str:
+        """The log once its end is the end of a line. The proxy writes its lines in batches,
+        by itself (every 0.25 s): a read can catch a batch half-way through its write."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_text()
+            if not text or text.endswith("\n") or time.monotonic() > deadline:
+                return text
+            time.sleep(0.02)
+
     def events(self) -> list[Event]:
-        """Every whole line of the event log (a line being written is left out)."""
+        """Every whole line of the event log (a line being written is left out). Lines are
+        written in batches, up to 0.25 s after their event: wait for the one you need
+        (wait_for, events_for); every line decided before it is then there too."""
         text = self.log_text()
         lines = text.split("\n")[:-1]  # the part after the last newline is not a line yet
         return [json.loads(line) for line in lines]
