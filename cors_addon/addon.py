@@ -58,6 +58,7 @@ from .wire import wire_response
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
+BATCH_MAX = 512  # flows waiting for a batched analysis: more are analysed at once
 _LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO}
 MAX_INFLIGHT = 20_000
 
@@ -89,6 +90,45 @@ def _annotations_read(master: Any) -> bool:
     return False
 
 
+# Options through which anything reads a flow's CORS results while the flow passes: the
+# comment and marker readers above, and any filter testing metadata (~meta).
+_METADATA_FILTERS = ("save_stream_filter", "dumper_filter", "view_filter", "intercept")
+# Options of mitmproxy's own addons that change a request before its response comes (or
+# answer it): batched, the addon reads the request at its response, so none may be set.
+_REQUEST_CHANGERS = (
+    "modify_headers",
+    "modify_body",
+    "map_remote",
+    "map_local",
+    "stickycookie",
+    "stickyauth",
+    "anticache",
+    "anticomp",
+    "server_replay",
+    "block_list",
+    "upstream_auth",
+)
+_OWN_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mitmproxy_script.py")
+
+
+def _nothing_reads_as_flows_pass(options: Any) -> bool:
+    """Whether nothing but the addon's own outputs could read a flow's CORS results while the
+    flow passes (no other script, which may read flow.metadata["cors"] in its own hooks; no
+    filter testing `~meta`), and nothing changes a request between its headers and its
+    response. The addon's own readers (terminal lines, comments, rules) are the caller's."""
+    for path in getattr(options, "scripts", None) or ():
+        try:
+            if not os.path.samefile(os.path.expanduser(path), _OWN_SCRIPT):
+                return False
+        except OSError:
+            return False
+    for name in _METADATA_FILTERS:
+        spec = getattr(options, name, None)
+        if isinstance(spec, str) and "~meta" in spec:
+            return False
+    return not any(getattr(options, name, None) for name in _REQUEST_CHANGERS)
+
+
 def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     """Never let an internal error escape a hook: log it, leave the flow alone."""
 
@@ -97,12 +137,7 @@ def guarded(hook: Callable[..., None]) -> Callable[..., None]:
         try:
             hook(self, *args)
         except Exception as e:
-            self.internal_errors += 1
-            logger.warning(
-                f"cors_addon: internal error in {hook.__name__} ({type(e).__name__}: {e});"
-                " the flow is passed on unchanged.",
-                exc_info=self.internal_errors <= 5,
-            )
+            self._internal_error(hook.__name__.lstrip("_"), e)  # the hook mitmproxy calls
 
     return wrapper
 
@@ -133,7 +168,11 @@ class CorsAddon:
             weakref.WeakValueDictionary()
         )
         self._ticker: asyncio.Task[None] | None = None
+        # Batched analysis (see _update_batched): the flows that wait for the next tick.
+        self.batched = False
+        self._batch: list[http.HTTPFlow] = []
         hooktiming.install(self)  # bench only: a no-op unless CORS_ADDON_HOOK_TIMING is set
+        self.requestheaders = self._requestheaders  # not while batched (_update_batched)
 
     # -- options -----------------------------------------------------------------------
 
@@ -169,6 +208,13 @@ class CorsAddon:
         )
 
     def configure(self, updated: set[str]) -> None:
+        self._run_batch()  # what waits is analysed under the options it passed under
+        try:
+            self._configure(updated)
+        finally:
+            self._update_batched()
+
+    def _configure(self, updated: set[str]) -> None:
         if self._master is not None and updated & _ANNOTATION_READERS:
             self.annotate = _annotations_read(self._master)
         if "termlog_verbosity" in updated:
@@ -212,6 +258,31 @@ class CorsAddon:
                 self.rules_file = None
             self._rule_hooks(self.rules_file is not None)
 
+    def _update_batched(self) -> None:
+        """Batched analysis, when nothing reads a flow's CORS results while the flow passes:
+        plain mitmdump (no flow view), quiet (no terminal lines: -q), no flow file and no
+        filter on comments, markers or metadata, no other script, no rules and no option
+        that changes requests (they change flows as they pass). The response hook (or error)
+        then only queues the flow; the flows are analysed together at the next tick (every
+        TICK_SECONDS, or at BATCH_MAX flows), each one's whole sequence in the order the
+        responses came: the same events and log lines, a fraction of a second later, for
+        less CPU (docs/benchmarks.md)."""
+        batched = (
+            self._master is not None
+            and not self.annotate
+            and self.line_level > logging.WARNING
+            and self.rules_file is None
+            and _nothing_reads_as_flows_pass(self._master.options)
+        )
+        if not batched:
+            self._run_batch()
+            self.requestheaders = self._requestheaders
+        else:
+            # Nothing to do before the response: mitmproxy then does not dispatch the hook
+            # (no option that changes requests is set, see _nothing_reads_as_flows_pass).
+            self.__dict__.pop("requestheaders", None)
+        self.batched = batched
+
     def _rule_hooks(self, on: bool) -> None:
         for hook, method in (("request", self._request), ("response", self._response)):
             if on:
@@ -234,6 +305,7 @@ class CorsAddon:
         )
         self._master = master
         self.annotate = _annotations_read(master)
+        self._update_batched()
         self._warn_if_exposed()
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -262,6 +334,7 @@ class CorsAddon:
             self._ticker.cancel()
             self._ticker = None
         try:
+            self._run_batch()
             for pending, event in [*self.replay.flush(), *self.live.orphans(time.time())]:
                 self._emit_orphan(pending, event)
         finally:
@@ -278,6 +351,7 @@ class CorsAddon:
         file, bypass hint."""
         try:
             try:
+                self._run_batch()  # before the orphans: a request that waits may claim one
                 for pending, event in self.live.orphans(now):
                     self._emit_orphan(pending, event)
             finally:
@@ -294,7 +368,8 @@ class CorsAddon:
     # -- hooks ---------------------------------------------------------------------------
 
     @guarded
-    def requestheaders(self, flow: http.HTTPFlow) -> None:
+    def _requestheaders(self, flow: http.HTTPFlow) -> None:
+        """The `requestheaders` hook (installed on the instance, except while batched)."""
         self._begin(flow)
 
     # request and response only matter when rules are loaded: `configure` installs them on
@@ -313,12 +388,15 @@ class CorsAddon:
         if answer is not None:
             flow.response = http.Response.make(answer.status, b"", mitm_headers(answer.headers))
 
-    @guarded
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
-        if state is None or flow.response is None:
-            return
-        self._finish(flow, state)
+        if self.batched:
+            self._queue(flow)  # never raises: the batch guards each flow
+        else:
+            self._responseheaders(flow)
+
+    @guarded
+    def _responseheaders(self, flow: http.HTTPFlow) -> None:
+        self._conclude(flow)
 
     @guarded
     def _response(self, flow: http.HTTPFlow) -> None:
@@ -347,15 +425,21 @@ class CorsAddon:
             # request again would claim (and so steal) another pending preflight.
             self._inflight.pop(flow.id, None)
             return
-        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
-        if state is None:
-            return
-        self._finish(flow, state)
+        if self.batched:
+            self._queue(flow)
+        else:
+            self._conclude(flow)
 
     # -- the per-flow pipeline ----------------------------------------------------------
 
     def _inspector(self, flow: http.HTTPFlow) -> Inspector:
         return self.live if flow.live else self.replay
+
+    def _conclude(self, flow: http.HTTPFlow) -> None:
+        """The flow's response headers came, or its failure: the rest of its sequence."""
+        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
+        if state is not None and (flow.response is not None or flow.error is not None):
+            self._finish(flow, state)
 
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
         """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
@@ -421,6 +505,37 @@ class CorsAddon:
             out.content = b""
         out.headers = mitm_headers(resp.headers)
 
+    # -- batched analysis (see _update_batched) ------------------------------------------
+
+    def _queue(self, flow: http.HTTPFlow) -> None:
+        """A flow's response headers (or its failure) came: it waits for the batch. Nothing
+        else is done here: the batch does all of it, with its code and data in the CPU's
+        caches (that, not less work, halves the cost: docs/benchmarks.md)."""
+        self._batch.append(flow)
+        if len(self._batch) >= BATCH_MAX:
+            self._run_batch()
+
+    def _run_batch(self) -> None:
+        """Analyse the flows that wait, in the order their responses (or failures) came: each
+        one's whole sequence, as its hooks would have run it."""
+        batch = self._batch
+        if not batch:
+            return
+        self._batch = []
+        for flow in batch:
+            try:
+                self._conclude(flow)
+            except Exception as e:
+                self._internal_error("the batched analysis", e)
+
+    def _internal_error(self, where: str, e: Exception) -> None:
+        self.internal_errors += 1
+        logger.warning(
+            f"cors_addon: internal error in {where} ({type(e).__name__}: {e});"
+            " the flow is passed on unchanged.",
+            exc_info=self.internal_errors <= 5,
+        )
+
     # -- outputs -----------------------------------------------------------------------
 
     def _emit(self, event: Event, flow: http.HTTPFlow | None) -> None:
@@ -465,6 +580,7 @@ class CorsAddon:
     @command.command("cors.explain")
     def explain(self, flows: Sequence[mflow.Flow]) -> str:
         """Explain, for each flow, why it was preflighted and what the browser decides."""
+        self._run_batch()
         parts = []
         for f in flows:
             event = f.metadata.get("cors")
@@ -482,12 +598,14 @@ class CorsAddon:
     def summarize(self) -> str:
         """Per page origin and target host: requests, preflights, blocks by error code, and
         the time spent in preflights."""
+        self._run_batch()
         return self.summary.render()
 
     @command.command("cors.report")
     def report(self, path: types.Path) -> str:
         """Write the HTML report of the CORS traffic seen so far (the most recent events,
         at most recent.MAX_EVENTS) to path: one self-contained file, as analyze --html."""
+        self._run_batch()
         try:
             written = self.recent.write_html(path)
         except OSError as e:

@@ -18,12 +18,14 @@ keeps the uncorrected sum). Measured in-process on the bench mix, the timer stil
 proxy about 14 us of CPU per flow and the corrected figure stays about 7 us above the hooks'
 untimed cost (a system call disturbs the caches of the code that follows it).
 
-`flows` counts requestheaders calls (every HTTP flow has exactly one); `total_ns` is the
+`flows` counts responseheaders and error calls (every HTTP flow ends in one of them; one
+whose body fails after its headers counts twice, a rare case; batched, the addon has no
+requestheaders hook); `total_ns` is the
 time spent inside the addon, per-flow hooks and ticks together; `gc_ns`, part of it, the
 cyclic garbage collections that started inside a hook (an allocation there crossed the
 threshold; such a collection scans every young object, mitmproxy's too).
 CORS_ADDON_HOOK_TIMING_WARMUP=N leaves the first N flows out (first-use costs: lazy imports,
-caches filling): the counters start from zero when flow N+1 begins (`warmup_flows` in the
+caches filling): the counters start from zero when flow N+1 gets its response (`warmup_flows` in the
 JSON). The decision is taken once, when the addon is created: without the variable nothing
 is wrapped and the hooks cost exactly what they cost without this module.
 """
@@ -89,7 +91,7 @@ class HookTimer:
         spent[name] = 0
         clock = self.clock
         # Flows still to leave out; at 0 the counters restart, at -1 nothing is left to do.
-        left = [self.warmup if name == "requestheaders" and self.warmup > 0 else -1]
+        left = [self.warmup if name == "responseheaders" and self.warmup > 0 else -1]
 
         def timed(*args: Any) -> Any:
             if left[0] >= 0:
@@ -127,7 +129,7 @@ class HookTimer:
         return best or 0.0
 
     def totals(self) -> dict[str, Any]:
-        flows = self.calls.get("requestheaders", 0)
+        flows = self.calls.get("responseheaders", 0) + self.calls.get("error", 0)
         raw = sum(self.ns.values())
         calls = sum(self.calls.values())
         total = max(0.0, raw - calls * self.overhead_ns)

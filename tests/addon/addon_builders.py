@@ -128,7 +128,8 @@ def exchange(
     """Run `f` through the addon as the proxy would. `server` is what the server answers
     (if the addon did not answer first), `error` makes the flow fail instead. Returns
     whether the server was contacted."""
-    addon.requestheaders(f)  # type: ignore[attr-defined]
+    if hasattr(addon, "requestheaders"):  # as mitmproxy: none while the addon batches
+        addon.requestheaders(f)  # type: ignore[attr-defined]
     if hasattr(addon, "request"):  # as mitmproxy: the hook only with rules
         addon.request(f)  # type: ignore[attr-defined]
     contacted = False

@@ -5,7 +5,9 @@ proxy."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+from pathlib import Path
 
 import pytest
 from addon_builders import API
@@ -17,6 +19,8 @@ from addon_builders import preflight
 from addon_builders import response
 from mitmproxy import exceptions
 
+import cors_addon
+from cors_addon import addon as addon_module
 from cors_addon import eventlog
 
 FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -321,3 +325,73 @@ async def test_comments_and_markers_only_where_something_reads_them(cors, master
     cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
     assert f.metadata["cors"]["verdict"] == "allowed"
     assert (f.comment.startswith("ALLOWED"), bool(f.marked)) == (annotated, annotated)
+
+
+OWN_SCRIPT = str(Path(cors_addon.__file__).with_name("mitmproxy_script.py"))
+
+
+@pytest.mark.parametrize(
+    ("master", "quiet", "batched"),
+    [
+        (_Master({"dumper": object()}), True, True),  # mitmdump -q
+        (_Master({"dumper": object()}), False, False),  # its terminal lines show results
+        (_Master({"dumper": object()}, save_stream_file="out.mitm"), True, False),
+        (_Master({"dumper": object()}, dumper_filter="~meta blocked"), True, False),
+        (_Master({"dumper": object()}, dumper_filter="~d api.test"), True, True),
+        (_Master({"dumper": object()}, scripts=["elsewhere/other.py"]), True, False),
+        (_Master({"dumper": object()}, scripts=[OWN_SCRIPT]), True, True),
+        (_Master({"dumper": object()}, modify_headers=["/~q/X-A/1"]), True, False),
+        (_Master({"dumper": object()}, anticomp=True), True, False),
+        (_Master({"dumper": object()}, view=True), True, False),  # the console
+        (_Master({}), True, False),  # mitmweb
+    ],
+)
+async def test_batched_only_where_nothing_reads_flows_as_they_pass(cors, master, quiet, batched):
+    """Batched, a flow waits for the tick: its event, log line and summary come then."""
+    cors.addon._master = master
+    cors.addon.annotate = addon_module._annotations_read(master)
+    cors.addon.line_level = logging.ERROR if quiet else logging.INFO
+    cors.configure(cors_filter="~d api.test")  # any option change decides it again
+    assert cors.addon.batched is batched
+    assert hasattr(cors.addon, "requestheaders") is not batched  # not dispatched at all
+    f = fetch("GET", extra=())
+    cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert ("cors" in f.metadata) is not batched
+    assert "requests 1 (allowed 1)" in cors.addon.summarize()  # a command runs what waits first
+    assert f.metadata["cors"]["verdict"] == "allowed"
+    assert cors.addon._batch == []
+
+
+async def test_rules_or_a_new_option_end_the_batching_and_run_what_waits(cors):
+    cors.addon._master = _Master({"dumper": object()})
+    cors.addon.annotate = False
+    cors.addon.line_level = logging.ERROR
+    cors.configure(cors_filter="~d api.test")
+    assert cors.addon.batched
+    f = fetch("GET", extra=())
+    cors.run(f, response(200))
+    assert "cors" not in f.metadata
+    cors.configure(cors_rules=str(Path(__file__).parents[1] / "golden" / "rules.toml"))
+    assert not cors.addon.batched and f.metadata["cors"]["verdict"] == "blocked"
+    g = fetch("GET", extra=())
+    cors.run(g, response(200))
+    assert "cors" in g.metadata  # at once: one by one again
+    cors.configure(cors_rules="")
+    assert cors.addon.batched and hasattr(cors.addon, "requestheaders") is False
+
+
+async def test_batched_flows_wait_for_the_tick(cors, tmp_path):
+    path = tmp_path / "events.jsonl"
+    cors.addon._master = _Master({"dumper": object()})
+    cors.addon.annotate = False
+    cors.addon.line_level = logging.ERROR
+    cors.configure(cors_log=str(path))
+    p = preflight()
+    cors.run(p, response(204, grant()))
+    f = fetch("PUT", t=T0 + 0.02)  # the request the preflight announced
+    cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert cors.events == [] and not path.read_text()
+    cors.addon.tick(T0 + 0.1)
+    assert [e["flow"] for e in cors.events] == [p.id, f.id]
+    assert f.metadata["cors"]["preflight"]["flow"] == p.id  # paired, as one by one
+    assert [json.loads(line)["flow"] for line in path.read_text().splitlines()] == [p.id, f.id]

@@ -209,15 +209,19 @@ async def test_the_addon_and_analyze_give_the_same_events(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(specs=st.lists(flow_specs(), min_size=4, max_size=14))
+@pytest.mark.parametrize("quiet", [False, True], ids=["one-by-one", "quiet-batched"])
 def test_the_real_proxy_reading_a_flow_file_logs_what_analyze_says(
-    tmp_path: Path, specs: list[dict[str, Any]]
+    tmp_path: Path, quiet: bool, specs: list[dict[str, Any]]
 ) -> None:
+    """`quiet`: with -q nothing reads the flows as they pass, and the addon analyses them in
+    batches (at its tick, and at the end): the same log."""
     path = tmp_path / "flows.mitm"
     log = tmp_path / "cors.jsonl"
     log.unlink(missing_ok=True)
     write_flows(path, build_flows(specs))
     subprocess.run(
-        [sys.executable, "-m", "cors_addon", "-n", "-r", str(path), "--set", f"cors_log={log}"],
+        [sys.executable, "-m", "cors_addon", "-n", "-r", str(path), "--set", f"cors_log={log}"]
+        + (["-q"] if quiet else []),
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
