@@ -18,6 +18,7 @@ from .engine import Classification
 from .engine import CorsError
 from .engine import CorsWarning
 from .engine import Verdict
+from .engine.memo import Memo
 from .engine.warnings import warning
 
 SCHEMA_VERSION = 1
@@ -148,30 +149,25 @@ def build_event(
 
 
 # A decision's object (a Preflight, an error, a warnings tuple: memoized decisions hand out
-# the same object again and again) -> the JSON parts made from it, shared by every event.
-_parts: dict[int, tuple[Any, Any]] = {}
-_sighted: set[int] = set()  # ids of objects seen once (ints: nothing for the GC to scan)
+# the same object again and again) -> (the object, the JSON parts made from it), by the
+# object's id; the parts are shared by every event that holds the object.
+_parts = Memo(SHARED_LIMIT)
 
 
 def _part(obj: Any, make: Any) -> Any:
     """`make(obj)`: a tuple of JSON parts, kept (and their text registered as shared) from
-    the second event that holds the same object on; an object only one event holds (a
-    decision no memo table kept) costs no entry."""
+    the second event that holds the same object on (Memo's admission); an object only one
+    event holds (a decision no memo table kept) costs no entry. The entry holds the object,
+    so its id is not reused while the entry is there."""
     key = id(obj)
     hit = _parts.get(key)
     if hit is not None and hit[0] is obj:
         return hit[1]
     value = make(obj)
-    if key not in _sighted:
-        if len(_sighted) >= 4 * SHARED_LIMIT:
-            _sighted.clear()
-        _sighted.add(key)
-        return value
-    if len(_parts) >= SHARED_LIMIT:
-        _parts.clear()
-    for part in value:
-        shared(part)
-    _parts[key] = (obj, value)
+    if _parts.keeps(key):
+        for part in value:
+            shared(part)
+        _parts.store(key, (obj, value))
     return value
 
 
