@@ -18,16 +18,16 @@ keeps the uncorrected sum). Measured in-process on the bench mix, the timer stil
 proxy about 14 us of CPU per flow and the corrected figure stays about 7 us above the hooks'
 untimed cost (a system call disturbs the caches of the code that follows it).
 
-`flows` counts responseheaders and error calls (every HTTP flow ends in one of them; one
+`flows` counts responseheaders and error calls (every HTTP flow ends in one of them: one
 whose body fails after its headers counts twice, a rare case; batched, the addon has no
-requestheaders hook); `total_ns` is the
-time spent inside the addon, per-flow hooks and ticks together; `gc_ns`, part of it, the
-cyclic garbage collections that started inside a hook (an allocation there crossed the
-threshold; such a collection scans every young object, mitmproxy's too).
+requestheaders hook); `total_ns` is the time spent inside the addon, per-flow hooks and ticks
+together (batched, the analysis runs in the tick); `gc_ns`, part of it, the cyclic garbage
+collections that started inside a hook (an allocation there crossed the threshold; such a
+collection scans every young object, mitmproxy's too).
 CORS_ADDON_HOOK_TIMING_WARMUP=N leaves the first N flows out (first-use costs: lazy imports,
-caches filling): the counters start from zero when flow N+1 gets its response (`warmup_flows` in the
-JSON). The decision is taken once, when the addon is created: without the variable nothing
-is wrapped and the hooks cost exactly what they cost without this module.
+caches filling): the counters start from zero when flow N+1 gets its response
+(`warmup_flows` in the JSON). The decision is taken once, when the addon is created: without
+the variable nothing is wrapped and the hooks cost exactly what they cost without this module.
 """
 
 from __future__ import annotations
