@@ -323,3 +323,39 @@ def test_any_headers(validate_event, method, req_fields, status, resp_fields, fa
     addon.tick(req.timestamp_start + 100)
     assert addon.internal_errors == 0
     assert len([e for e in events if e["type"] != "orphan"]) == ("origin" in f.request.headers)
+
+
+class _PlainMitmdump:
+    """What the addon looks at to decide that nothing reads flows as they pass."""
+
+    def __init__(self) -> None:
+        self.addons = {"dumper": object()}
+        self.options = None
+
+
+async def test_batched_a_failing_flow_is_logged_and_the_others_go_on(cors, caplog, monkeypatch):
+    """Batched, an internal error in one flow's analysis (at the tick) is logged like a hook's,
+    and the flows queued with it still get their events."""
+    cors.addon._master = _PlainMitmdump()
+    cors.addon.annotate = False
+    cors.addon.line_level = logging.ERROR
+    cors.configure(cors_filter=None)
+    assert cors.addon.batched
+    begin = Inspector.begin
+    flows = [fetch("GET", extra=(), t=T0 + i) for i in range(3)]
+
+    def boom_for_the_second(self, wire, **kwargs):
+        if kwargs["time"] == T0 + 1:
+            raise RuntimeError("boom")
+        return begin(self, wire, **kwargs)
+
+    monkeypatch.setattr(Inspector, "begin", boom_for_the_second)
+    for f in flows:
+        assert cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
+    assert all("cors" not in f.metadata for f in flows)  # they wait for the tick
+    cors.addon.tick(T0 + 5)
+    assert [("cors" in f.metadata) for f in flows] == [True, False, True]
+    assert "internal error in the batched analysis (RuntimeError: boom)" in caplog.text
+    assert cors.addon.internal_errors == 1
+    cors.addon.internal_errors = 0
+    caplog.clear()
