@@ -63,12 +63,20 @@ _LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO
 MAX_INFLIGHT = 20_000
 
 
+# mitmdump's filter options: any of them may test a flow's comment, marker or metadata.
+_FILTERS = ("save_stream_filter", "dumper_filter", "view_filter", "intercept", "cors_filter")
 # Options through which plain mitmdump reads comments or markers: a flow file (-w) saves
 # them, and any filter may test them (~comment, ~marker, ~marked).
-_ANNOTATION_READERS = frozenset(
-    {"save_stream_file", "save_stream_filter", "dumper_filter", "view_filter", "intercept"}
-    | {"cors_filter"}
-)
+_ANNOTATION_READERS = frozenset({"save_stream_file", *_FILTERS})
+
+
+def _a_filter_tests(options: Any, *tests: str) -> bool:
+    """Whether one of mitmdump's filter options uses one of these filter expressions."""
+    for name in _FILTERS:
+        spec = getattr(options, name, None)
+        if isinstance(spec, str) and any(test in spec for test in tests):
+            return True
+    return False
 
 
 def _annotations_read(master: Any) -> bool:
@@ -81,18 +89,11 @@ def _annotations_read(master: Any) -> bool:
     if getattr(master, "view", None) is not None or master.addons.get("view") is not None:
         return True
     options = master.options
-    if getattr(options, "save_stream_file", None):
-        return True
-    for name in _ANNOTATION_READERS:
-        spec = getattr(options, name, None)
-        if isinstance(spec, str) and ("~comment" in spec or "~mark" in spec):
-            return True
-    return False
+    return bool(getattr(options, "save_stream_file", None)) or _a_filter_tests(
+        options, "~comment", "~mark"
+    )
 
 
-# Options through which anything reads a flow's CORS results while the flow passes: the
-# comment and marker readers above, and any filter testing metadata (~meta).
-_METADATA_FILTERS = ("save_stream_filter", "dumper_filter", "view_filter", "intercept")
 # Options of mitmproxy's own addons that change a request before its response comes (or
 # answer it): batched, the addon reads the request at its response, so none may be set.
 _REQUEST_CHANGERS = (
@@ -122,10 +123,8 @@ def _nothing_reads_as_flows_pass(options: Any) -> bool:
                 return False
         except OSError:
             return False
-    for name in _METADATA_FILTERS:
-        spec = getattr(options, name, None)
-        if isinstance(spec, str) and "~meta" in spec:
-            return False
+    if _a_filter_tests(options, "~meta"):
+        return False
     return not any(getattr(options, name, None) for name in _REQUEST_CHANGERS)
 
 
