@@ -4,8 +4,10 @@ response or an error)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from collections.abc import Mapping
+from typing import Any
 
 from mitmproxy import flow as mflow
 from mitmproxy import http
@@ -151,3 +153,22 @@ def exchange(
 
 def _items(fields: Fields) -> list[tuple[str, str]]:
     return list(fields.items() if isinstance(fields, Mapping) else fields)
+
+
+class FakeMaster:
+    """Just what the addon looks at to decide whether comments, markers and results are
+    read while flows pass: the addons by name, the options, a flow view."""
+
+    def __init__(self, addons: dict[str, object], view: bool = False, **options: object) -> None:
+        self.addons = addons
+        self.options = type("Options", (), options)()
+        if view:
+            self.view = object()
+
+
+def as_quiet_mitmdump(addon: Any) -> None:
+    """Make the addon believe it runs in plain `mitmdump -q`: nothing reads flows as they
+    pass (the next configure then turns batched analysis on)."""
+    addon._master = FakeMaster({"dumper": object()})
+    addon.annotate = False
+    addon.line_level = logging.ERROR

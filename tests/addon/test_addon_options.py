@@ -13,6 +13,8 @@ import pytest
 from addon_builders import API
 from addon_builders import APP
 from addon_builders import T0
+from addon_builders import FakeMaster
+from addon_builders import as_quiet_mitmdump
 from addon_builders import fetch
 from addon_builders import grant
 from addon_builders import preflight
@@ -295,26 +297,16 @@ async def test_cors_filter_on_response_fields(cors):
     assert len(cors.of(f)) == 1 and cors.of(g) == []
 
 
-class _Master:
-    """Just what the addon looks at to decide whether comments and markers are read."""
-
-    def __init__(self, addons: dict[str, object], view: bool = False, **options: str) -> None:
-        self.addons = addons
-        self.options = type("Options", (), options)()
-        if view:
-            self.view = object()
-
-
 @pytest.mark.parametrize(
     ("master", "annotated"),
     [
-        (_Master({"dumper": object()}), False),  # plain mitmdump (-q or not)
-        (_Master({"dumper": object()}, save_stream_file="out.mitm"), True),  # -w saves them
-        (_Master({"dumper": object()}, dumper_filter="~marker heavy"), True),
-        (_Master({"dumper": object()}, save_stream_filter="~comment BLOCKED"), True),
-        (_Master({"dumper": object()}, dumper_filter="~d api.test"), False),
-        (_Master({"dumper": object()}, view=True), True),  # the console
-        (_Master({}), True),  # mitmweb (no dumper), or a host we do not know
+        (FakeMaster({"dumper": object()}), False),  # plain mitmdump (-q or not)
+        (FakeMaster({"dumper": object()}, save_stream_file="out.mitm"), True),  # -w saves them
+        (FakeMaster({"dumper": object()}, dumper_filter="~marker heavy"), True),
+        (FakeMaster({"dumper": object()}, save_stream_filter="~comment BLOCKED"), True),
+        (FakeMaster({"dumper": object()}, dumper_filter="~d api.test"), False),
+        (FakeMaster({"dumper": object()}, view=True), True),  # the console
+        (FakeMaster({}), True),  # mitmweb (no dumper), or a host we do not know
     ],
 )
 async def test_comments_and_markers_only_where_something_reads_them(cors, master, annotated):
@@ -333,17 +325,17 @@ OWN_SCRIPT = str(Path(cors_addon.__file__).with_name("mitmproxy_script.py"))
 @pytest.mark.parametrize(
     ("master", "quiet", "batched"),
     [
-        (_Master({"dumper": object()}), True, True),  # mitmdump -q
-        (_Master({"dumper": object()}), False, False),  # its terminal lines show results
-        (_Master({"dumper": object()}, save_stream_file="out.mitm"), True, False),
-        (_Master({"dumper": object()}, dumper_filter="~meta blocked"), True, False),
-        (_Master({"dumper": object()}, dumper_filter="~d api.test"), True, True),
-        (_Master({"dumper": object()}, scripts=["elsewhere/other.py"]), True, False),
-        (_Master({"dumper": object()}, scripts=[OWN_SCRIPT]), True, True),
-        (_Master({"dumper": object()}, modify_headers=["/~q/X-A/1"]), True, False),
-        (_Master({"dumper": object()}, anticomp=True), True, False),
-        (_Master({"dumper": object()}, view=True), True, False),  # the console
-        (_Master({}), True, False),  # mitmweb
+        (FakeMaster({"dumper": object()}), True, True),  # mitmdump -q
+        (FakeMaster({"dumper": object()}), False, False),  # its terminal lines show results
+        (FakeMaster({"dumper": object()}, save_stream_file="out.mitm"), True, False),
+        (FakeMaster({"dumper": object()}, dumper_filter="~meta blocked"), True, False),
+        (FakeMaster({"dumper": object()}, dumper_filter="~d api.test"), True, True),
+        (FakeMaster({"dumper": object()}, scripts=["elsewhere/other.py"]), True, False),
+        (FakeMaster({"dumper": object()}, scripts=[OWN_SCRIPT]), True, True),
+        (FakeMaster({"dumper": object()}, modify_headers=["/~q/X-A/1"]), True, False),
+        (FakeMaster({"dumper": object()}, anticomp=True), True, False),
+        (FakeMaster({"dumper": object()}, view=True), True, False),  # the console
+        (FakeMaster({}), True, False),  # mitmweb
     ],
 )
 async def test_batched_only_where_nothing_reads_flows_as_they_pass(cors, master, quiet, batched):
@@ -363,9 +355,7 @@ async def test_batched_only_where_nothing_reads_flows_as_they_pass(cors, master,
 
 
 async def test_rules_or_a_new_option_end_the_batching_and_run_what_waits(cors):
-    cors.addon._master = _Master({"dumper": object()})
-    cors.addon.annotate = False
-    cors.addon.line_level = logging.ERROR
+    as_quiet_mitmdump(cors.addon)
     cors.configure(cors_filter="~d api.test")
     assert cors.addon.batched
     f = fetch("GET", extra=())
@@ -382,9 +372,7 @@ async def test_rules_or_a_new_option_end_the_batching_and_run_what_waits(cors):
 
 async def test_batched_flows_wait_for_the_tick(cors, tmp_path):
     path = tmp_path / "events.jsonl"
-    cors.addon._master = _Master({"dumper": object()})
-    cors.addon.annotate = False
-    cors.addon.line_level = logging.ERROR
+    as_quiet_mitmdump(cors.addon)
     cors.configure(cors_log=str(path))
     p = preflight()
     cors.run(p, response(204, grant()))

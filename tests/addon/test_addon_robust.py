@@ -11,6 +11,7 @@ import pytest
 from addon_builders import API
 from addon_builders import APP
 from addon_builders import T0
+from addon_builders import as_quiet_mitmdump
 from addon_builders import exchange
 from addon_builders import fetch
 from addon_builders import grant
@@ -325,20 +326,10 @@ def test_any_headers(validate_event, method, req_fields, status, resp_fields, fa
     assert len([e for e in events if e["type"] != "orphan"]) == ("origin" in f.request.headers)
 
 
-class _PlainMitmdump:
-    """What the addon looks at to decide that nothing reads flows as they pass."""
-
-    def __init__(self) -> None:
-        self.addons = {"dumper": object()}
-        self.options = None
-
-
 async def test_batched_a_failing_flow_is_logged_and_the_others_go_on(cors, caplog, monkeypatch):
     """Batched, an internal error in one flow's analysis (at the tick) is logged like a hook's,
     and the flows queued with it still get their events."""
-    cors.addon._master = _PlainMitmdump()
-    cors.addon.annotate = False
-    cors.addon.line_level = logging.ERROR
+    as_quiet_mitmdump(cors.addon)
     cors.configure(cors_filter=None)
     assert cors.addon.batched
     begin = Inspector.begin
