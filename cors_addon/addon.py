@@ -611,7 +611,7 @@ class CorsAddon:
             raise exceptions.CommandError(
                 f"cors.report: cannot write {path}: {e.strerror or e}"
             ) from e
-        return f"CORS report of {len(self.recent.lines)} events written to {written}"
+        return f"CORS report of {self.recent.kept} events written to {written}"
 
     @command.command("cors.reload")
     def reload(self) -> None:

@@ -166,7 +166,7 @@ async def test_report(cors, tmp_path):
     assert "Live proxy, 4 CORS events, " in words
     # the events every other output got, in the order they were emitted, as the log has them
     assert cors.addon.recent.events == cors.events
-    assert list(cors.addon.recent.lines) == [encode_line(e) for e in cors.events]
+    assert cors.addon.recent.lines == [encode_line(e) for e in cors.events]
 
 
 async def test_report_before_any_traffic(cors, tmp_path):
@@ -184,7 +184,7 @@ async def test_report_unwritable(cors, tmp_path, where):
 
 
 async def test_report_store_is_bounded(cors, tmp_path):
-    assert cors.addon.recent.lines.maxlen == recent.MAX_EVENTS == 10_000
+    assert cors.addon.recent.max_events == recent.MAX_EVENTS == 10_000
     cors.addon.recent = RecentEvents(max_events=5)
     for i in range(12):
         cors.run(fetch("GET", extra=(), t=T0 + i), response(200, ACAO))
@@ -196,3 +196,20 @@ async def test_report_store_is_bounded(cors, tmp_path):
     cors.addon.report(str(out))
     words = "".join(parsed(out.read_text(encoding="utf-8")).text)
     assert "Live proxy, 5 CORS events (the most recent 5 of 12)" in words
+
+
+@pytest.mark.parametrize("max_events", [0, 1, 3, 4, 5, 9])
+def test_report_store_keeps_exactly_the_last_events_across_blocks(max_events):
+    """Lines are joined into blocks (of 4 here) and whole blocks dropped: the store still
+    gives exactly the last max_events lines, and never holds much more than that."""
+    store = RecentEvents(max_events=max_events, block=4)
+    sent = []
+    for i in range(23):
+        event = {"verdict": "allowed", "flow": f"f{i}", "note": "a\nb"}  # escaped in JSON
+        store.add(event)
+        sent.append(encode_line(event))
+        assert store.lines == sent[len(sent) - min(max_events, len(sent)) :]
+        assert store.kept == len(store.lines) and store.dropped == len(sent) - store.kept
+        held = sum(b.count(b"\n") for b in store._blocks) + len(store._open)
+        assert held < max_events + 2 * 4
+    assert [e["flow"] for e in store.events] == [f"f{i}" for i in range(23 - max_events, 23)]
