@@ -137,6 +137,41 @@ def test_plain_mitmdump_with_script(proxies, api):
     proxy.wait_stdout(f"PREFLIGHT PUT {url.split('://')[1]} from {PAGE}")
 
 
+FREEZE_PROBE = """
+import gc
+import logging
+
+
+class Probe:
+    def running(self):
+        logging.getLogger("probe").warning(f"frozen at start-up: {gc.get_freeze_count()}")
+
+
+addons = [Probe()]
+"""
+
+
+@pytest.mark.parametrize("tool", ["python -m cors_addon", "mitmdump -s"])
+def test_only_the_launcher_freezes_start_up_objects(proxies, tmp_path, tool):
+    """`python -m cors_addon` takes start-up's objects out of the collector's view (a
+    mitmproxy that loads the addon as a script is left as it is)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(FREEZE_PROBE)
+    args = ["--listen-host", "127.0.0.1", "-s", str(probe)]
+    command = None
+    if tool == "mitmdump -s":
+        script = Path(cors_addon.__file__).with_name("mitmproxy_script.py")
+        args += ["-s", str(script)]
+        command = [mitm_tool("mitmdump")]
+    proxy = proxies.start(tool.split()[0], args, command=command)
+    out = proxy.wait_stdout("frozen at start-up: ")
+    frozen = int(re.search(r"frozen at start-up: (\d+)", out).group(1))
+    if tool == "mitmdump -s":
+        assert frozen == 0
+    else:
+        assert frozen > 10_000  # mitmproxy's modules, options, addons
+
+
 def test_web_ui(proxies, api):
     web_port = free_port()
     proxy = proxies.new(
