@@ -167,7 +167,7 @@ def test_only_the_launcher_freezes_start_up_objects(proxies, tmp_path, tool):
     out = proxy.wait_stdout("frozen at start-up: ")
     frozen = int(re.search(r"frozen at start-up: (\d+)", out).group(1))
     if tool == "mitmdump -s":
-        assert frozen == 0
+        assert frozen < 1_000  # 0 on Python 3.11; 3.12 starts with a few hundred frozen
     else:
         assert frozen > 10_000  # mitmproxy's modules, options, addons
 
