@@ -81,6 +81,13 @@ def freeze_start_up_objects() -> None:
     gc.freeze()
 
 
+def before_running(m: master.Master) -> None:
+    """What both launchers do once every option is set, before their master runs."""
+    check_options(m)
+    logger.info(loaded_line(m.options))
+    freeze_start_up_objects()
+
+
 class CorsDumpMaster(DumpMaster):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,9 +95,7 @@ class CorsDumpMaster(DumpMaster):
         quiet_connections()
 
     async def run(self) -> None:
-        check_options(self)
-        logger.info(loaded_line(self.options))
-        freeze_start_up_objects()
+        before_running(self)
         await super().run()
 
 
@@ -164,9 +169,7 @@ def run_web(argv: Sequence[str]) -> None:
             quiet_connections()
 
         async def run(self) -> None:
-            check_options(self)
-            logger.info(loaded_line(self.options))
-            freeze_start_up_objects()
+            before_running(self)
             await super().run()
 
         async def running(self) -> None:
