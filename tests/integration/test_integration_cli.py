@@ -151,10 +151,12 @@ addons = [Probe()]
 """
 
 
-@pytest.mark.parametrize("tool", ["python -m cors_addon", "mitmdump -s"])
+@pytest.mark.parametrize(
+    "tool", ["python -m cors_addon", "python -m cors_addon web", "mitmdump -s"]
+)
 def test_only_the_launcher_freezes_start_up_objects(proxies, tmp_path, tool):
-    """`python -m cors_addon` takes start-up's objects out of the collector's view (a
-    mitmproxy that loads the addon as a script is left as it is)."""
+    """`python -m cors_addon` (and its web UI) takes start-up's objects out of the
+    collector's view (a mitmproxy that loads the addon as a script is left as it is)."""
     probe = tmp_path / "probe.py"
     probe.write_text(FREEZE_PROBE)
     args = ["--listen-host", "127.0.0.1", "-s", str(probe)]
@@ -163,6 +165,9 @@ def test_only_the_launcher_freezes_start_up_objects(proxies, tmp_path, tool):
         script = Path(cors_addon.__file__).with_name("mitmproxy_script.py")
         args += ["-s", str(script)]
         command = [mitm_tool("mitmdump")]
+    elif tool.endswith(" web"):
+        args += ["--web-port", str(free_port()), "--set", "web_open_browser=false"]
+        command = [sys.executable, "-m", "cors_addon", "web"]
     proxy = proxies.start(tool.split()[0], args, command=command)
     out = proxy.wait_stdout("frozen at start-up: ")
     frozen = int(re.search(r"frozen at start-up: (\d+)", out).group(1))
