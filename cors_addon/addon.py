@@ -36,7 +36,7 @@ from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
 from .engine import FAILED_VERDICTS
-from .engine import WireResponse
+from .engine import Headers
 from .eventlog import EventLog
 from .events import Event
 from .events import encode_line
@@ -45,13 +45,16 @@ from .pipeline import FlowState
 from .pipeline import Inspector
 from .pipeline import Matcher
 from .recent import RecentEvents
+from .rules import Rewrite
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
+from .rules import apply_rewrite
 from .rules.reload import RulesFile
 from .summary import Summary
 from .wire import decoded
 from .wire import mitm_headers
+from .wire import request_headers
 from .wire import seen
 from .wire import wire_response
 
@@ -443,7 +446,9 @@ class CorsAddon:
     def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
         """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
         req = flow.request
-        headers = decoded(req.headers.fields)  # once per distinct field set
+        # The fields as the decisions see them (the values no decision reads left out):
+        # exchanges that differ only in those meet the same memoized decisions.
+        headers = request_headers(req, whole=False)
         origin = headers.get("origin")
         if not self.bypass.settled:
             self.bypass.observe(req.host, origin, headers.get("referer"), time.time())
@@ -476,7 +481,10 @@ class CorsAddon:
 
     def _finish(self, flow: http.HTTPFlow, state: FlowState) -> None:
         """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event."""
-        resp = wire_response(flow.response) if flow.response is not None else None
+        resp = None
+        if flow.response is not None:
+            # the proxy's own answer to a preflight is in the event whole (changes.added)
+            resp = wire_response(flow.response, whole=state.answered)
         ms = None
         start = flow.request.timestamp_start
         if flow.response is not None and flow.response.timestamp_start and start:
@@ -489,20 +497,22 @@ class CorsAddon:
             error_text=flow.error.msg if flow.error is not None else None,
             ms=ms,
         )
-        if done.rewritten and flow.response is not None and done.sent is not None:
-            self._write_back(flow.response, done.sent)
+        if done.rewrite is not None and flow.response is not None:
+            self._write_back(flow.response, done.rewrite)
         if state.c.is_preflight:
             self._preflight_flows[flow.id] = flow
         self._emit(done.event, flow)
 
     @staticmethod
-    def _write_back(out: http.Response, resp: WireResponse) -> None:
-        """Put a rewritten response into the mitmproxy response."""
-        if resp.status != out.status_code:
-            out.status_code = resp.status
-            out.reason = status_codes.RESPONSES.get(resp.status, "")
+    def _write_back(out: http.Response, rewrite: Rewrite) -> None:
+        """Apply a rule's changes to the mitmproxy response: to all of its fields (the
+        sequence decided on the decision fields, see _begin)."""
+        if rewrite.status is not None and rewrite.status != out.status_code:
+            out.status_code = rewrite.status
+            out.reason = status_codes.RESPONSES.get(rewrite.status, "")
             out.content = b""
-        out.headers = mitm_headers(resp.headers)
+        fields = apply_rewrite(decoded(out.headers.fields).fields, rewrite)
+        out.headers = mitm_headers(Headers(fields))
 
     # -- batched analysis (see _update_batched) ------------------------------------------
 

@@ -55,6 +55,7 @@ from .pairing import DEFAULT_WINDOW
 from .pairing import Pairing
 from .pairing import Pending
 from .rules import FlowFacts
+from .rules import Rewrite
 from .rules import Rule
 from .rules import answer_preflight
 from .rules import apply_rewrite
@@ -113,7 +114,9 @@ class Started(NamedTuple):
 class Done(NamedTuple):
     event: Event
     sent: WireResponse | None  # what the browser gets (after a rule's rewrite)
-    rewritten: bool  # a rule changed the server's response (not an answer of the proxy's)
+    # A rule's changes to the server's response (None: none, or the proxy answered): the
+    # adapter applies them to the response it holds (whose fields may be more than `sent`'s).
+    rewrite: Rewrite | None
 
 
 @dataclass(slots=True)
@@ -251,12 +254,12 @@ class Inspector:
     ) -> Done:
         """Steps 3, 5 and 6, once the response (or the failure) is known: the rule (if
         none matched before the request went out), its rewrite, and the event."""
-        changes = upstream = None
+        changes = upstream = rewrite = None
         sent = resp
         if resp is not None:
             rule = self.match(state, match)
             if rule is not None:
-                sent, changes, upstream = self.rewrite(state, rule, resp)
+                sent, changes, upstream, rewrite = self.rewrite(state, rule, resp)
         event = self.finish(
             state,
             flow_id,
@@ -266,7 +269,7 @@ class Inspector:
             changes=changes,
             upstream=upstream,
         )
-        return Done(event, sent, changes is not None and not state.answered)
+        return Done(event, sent, rewrite)
 
     def run(
         self,
@@ -443,17 +446,19 @@ class Inspector:
 
     def rewrite(
         self, state: FlowState, rule: Rule, resp: WireResponse
-    ) -> tuple[WireResponse, Changes | None, Verdict | None]:
+    ) -> tuple[WireResponse, Changes | None, Verdict | None, Rewrite | None]:
         """Apply a rule to the server's response: the response the browser gets, the
-        changes (None when the rule changed nothing), and the verdict the server's own
-        response would have had."""
+        changes for the event (None when the rule changed nothing), the verdict the server's
+        own response would have had, and the rule's changes to the response (None when the
+        proxy answered it)."""
         state.rule = rule
         if state.answered:
             added = {name.lower(): value for name, value in resp.headers.fields}
-            return resp, {"answered": True, "added": added, "removed": [], "status": None}, None
+            changes = {"answered": True, "added": added, "removed": [], "status": None}
+            return resp, changes, None, None
         rewrite = rewrite_response(rule, state.facts(), resp.status, resp.headers.fields)
         if rewrite is None:
-            return resp, None, None
+            return resp, None, None, None
         status = rewrite.status if rewrite.status is not None else resp.status
         new = WireResponse(status, Headers(apply_rewrite(resp.headers.fields, rewrite)))
         set_names = {name.lower() for name, _ in rewrite.set}
@@ -463,7 +468,7 @@ class Inspector:
             "removed": sorted(set(rewrite.removed) - set_names),
             "status": [resp.status, status] if status != resp.status else None,
         }
-        return new, changes, self.verdict(state, resp)[0]
+        return new, changes, self.verdict(state, resp)[0], rewrite
 
     def finish(
         self,

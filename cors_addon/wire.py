@@ -11,6 +11,8 @@ from mitmproxy.proxy.mode_specs import ReverseMode
 from .engine import Headers
 from .engine import WireRequest
 from .engine import WireResponse
+from .engine.decision_fields import request_decision_fields
+from .engine.decision_fields import response_decision_fields
 from .engine.memo import Memo
 from .pipeline import Seen
 
@@ -46,6 +48,13 @@ def decoded(fields: tuple[tuple[bytes, bytes], ...]) -> Headers:
     return headers
 
 
+def request_headers(req: http.Request, whole: bool = True) -> Headers:
+    """The request's fields as engine Headers: all of them, or (not `whole`) as the
+    decisions see them (engine.decision_fields: the values no decision reads left out)."""
+    fields = req.headers.fields
+    return decoded(fields if whole else request_decision_fields(fields))
+
+
 def wire_request(
     flow: http.HTTPFlow, keep_host_header: bool = False, headers: Headers | None = None
 ) -> WireRequest:
@@ -73,8 +82,12 @@ def seen(
     )
 
 
-def wire_response(resp: http.Response) -> WireResponse:
-    return WireResponse(resp.status_code, decoded(resp.headers.fields))
+def wire_response(resp: http.Response, whole: bool = True) -> WireResponse:
+    """The response with all of its fields, or (not `whole`) as the decisions see it."""
+    fields = resp.headers.fields
+    if not whole:
+        fields = response_decision_fields(fields)
+    return WireResponse(resp.status_code, decoded(fields))
 
 
 _REPLACEMENT = "\ufffd".encode()

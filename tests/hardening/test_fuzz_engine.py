@@ -143,7 +143,7 @@ def test_pipeline_events_are_valid_and_render(validate_event, flows, browser, wi
             if answered is not None:
                 resp = answered
             if resp is not None:
-                resp, changes, upstream = inspector.rewrite(state, CATCH_ALL, resp)
+                resp, changes, upstream, _ = inspector.rewrite(state, CATCH_ALL, resp)
         event = inspector.finish(
             state,
             f"flow-{n}",
