@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import logging
 import os
@@ -223,6 +224,16 @@ def bench_pipeline(number: int, repeat: int) -> dict[str, Any]:
     return {k: v / 3 for k, v in result.items()}
 
 
+_ids = itertools.count()
+
+
+def _unique_ids(fields: Fields) -> Fields:
+    """Each message its own X-Request-Id, as in the load test (nginx's $request_id on every
+    response, wrk's own id on a request that sends one): alike, they would meet memoized
+    decisions that real traffic does not meet."""
+    return [(n, f"{next(_ids):032x}" if n == "X-Request-Id" else v) for n, v in fields]
+
+
 def _mitm_flows(cycles: int) -> list[tuple[Any, Any]]:
     """The load test's 10-request mix as mitmproxy flows, each with its server response."""
     from mitmproxy import http
@@ -233,13 +244,13 @@ def _mitm_flows(cycles: int) -> list[tuple[Any, Any]]:
             method,
             API + path,
             b"{}" if method == "POST" else b"",
-            http.Headers([(n.encode(), v.encode()) for n, v in fields]),
+            http.Headers([(n.encode(), v.encode()) for n, v in _unique_ids(fields)]),
         )
         req.timestamp_start = req.timestamp_end = time.time()
         flow = tflow.tflow(req=req)
         body = b"" if status == 204 else b'{"ok":true}'
         response = http.Response.make(
-            status, body, http.Headers([(n.encode(), v.encode()) for n, v in resp])
+            status, body, http.Headers([(n.encode(), v.encode()) for n, v in _unique_ids(resp)])
         )
         return flow, response
 
