@@ -36,7 +36,7 @@ from . import render
 from .bypass import BypassDetector
 from .engine import BROWSER_CHOICES
 from .engine import FAILED_VERDICTS
-from .engine import Headers
+from .engine import WireResponse
 from .eventlog import EventLog
 from .events import Event
 from .events import encode_line
@@ -44,17 +44,18 @@ from .pairing import Pending
 from .pipeline import FlowState
 from .pipeline import Inspector
 from .pipeline import Matcher
+from .pipeline import Seen
 from .recent import RecentEvents
 from .rules import Rewrite
 from .rules import Rule
 from .rules import RulesError
 from .rules import RuleSet
-from .rules import apply_rewrite
+from .rules import rewrite_response
 from .rules.reload import RulesFile
 from .summary import Summary
-from .wire import decoded
 from .wire import mitm_headers
 from .wire import request_headers
+from .wire import rewritten_fields
 from .wire import seen
 from .wire import wire_response
 
@@ -131,6 +132,28 @@ def _nothing_reads_as_flows_pass(options: Any) -> bool:
     return not any(getattr(options, name, None) for name in _REQUEST_CHANGERS)
 
 
+# What a flow's rule did as the flow passed (batched with rules): the state it was matched on,
+# and the server's response before the rule rewrote it (None: not rewritten).
+Passed = tuple[FlowState, WireResponse | None]
+
+
+def _has_origin(fields: tuple[tuple[bytes, bytes], ...]) -> bool:
+    """Whether raw request fields hold an Origin field (read before any decoding: most
+    requests without one are no CORS request at all)."""
+    for name, _ in fields:
+        if len(name) == 6 and name.lower() == b"origin":
+            return True
+    return False
+
+
+def _remember(table: OrderedDict[str, Any], key: str, value: Any) -> None:
+    """Keep a flow's entry until its flow is done with it (at most MAX_INFLIGHT flows: one
+    whose hooks never come to an end is forgotten in time)."""
+    table[key] = value
+    if len(table) > MAX_INFLIGHT:
+        table.popitem(last=False)
+
+
 def guarded(hook: Callable[..., None]) -> Callable[..., None]:
     """Never let an internal error escape a hook: log it, leave the flow alone."""
 
@@ -166,6 +189,12 @@ class CorsAddon:
         self._master: Any = None
         self.internal_errors = 0
         self._inflight: OrderedDict[str, FlowState] = OrderedDict()
+        # Batched with rules (see _update_batched): what each flow's rule did as the flow
+        # passed, for its turn in the batch: the state the rule was matched on, and the
+        # server's response before the rule rewrote it (None: not rewritten here).
+        self._passed: OrderedDict[str, Passed] = OrderedDict()
+        # Flows whose status a rule changed: their body goes (see _response).
+        self._emptied: OrderedDict[str, None] = OrderedDict()
         self._preflight_flows: weakref.WeakValueDictionary[str, http.HTTPFlow] = (
             weakref.WeakValueDictionary()
         )
@@ -263,17 +292,19 @@ class CorsAddon:
     def _update_batched(self) -> None:
         """Batched analysis, when nothing reads a flow's CORS results while the flow passes:
         plain mitmdump (no flow view), quiet (no terminal lines: -q), no flow file and no
-        filter on comments, markers or metadata, no other script, no rules and no option
-        that changes requests (they change flows as they pass). The response hook (or error)
-        then only queues the flow; the flows are analysed together at the next tick (every
+        filter on comments, markers or metadata, no other script and no option that changes
+        requests (they change flows as they pass). The response hook (or error) then only
+        queues the flow; the flows are analysed together at the next tick (every
         TICK_SECONDS, or at BATCH_MAX flows), each one's whole sequence in the order the
         responses came: the same events and log lines, a fraction of a second later, for
-        less CPU (docs/benchmarks.md)."""
+        less CPU (docs/benchmarks.md). With rules (and no cors_filter, which would choose
+        the flows twice) a flow's rule still answers or rewrites it as it passes
+        (_answer_ahead, _rewrite_ahead); the batch makes its event from what was done."""
         batched = (
             self._master is not None
             and not self.annotate
             and self.line_level > logging.WARNING
-            and self.rules_file is None
+            and (self.rules_file is None or self.filter is None)
             and _nothing_reads_as_flows_pass(self._master.options)
         )
         if not batched:
@@ -385,13 +416,19 @@ class CorsAddon:
             return
         state = self._inflight.get(flow.id)
         if state is None:
-            return
+            if not self.batched or flow.request.method != "OPTIONS":
+                return  # only a preflight is answered; batched, nothing else is done yet
+            state = self._ahead(flow)
+            if state is None:
+                return
         answer = self.live.before_send(state, self._matcher(flow))
         if answer is not None:
             flow.response = http.Response.make(answer.status, b"", mitm_headers(answer.headers))
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         if self.batched:
+            if self.rules_file is not None:
+                self._rewrite_ahead(flow)  # guarded
             self._queue(flow)  # never raises: the batch guards each flow
         else:
             self._responseheaders(flow)
@@ -405,11 +442,7 @@ class CorsAddon:
         """The `response` hook. A rule that changed the status (a failing preflight fixed
         to 204) also drops the server's body: the 405's bytes after a 204's headers would be
         read by the browser as the start of the next response on the connection."""
-        event = flow.metadata.get("cors")
-        if not isinstance(event, dict) or flow.response is None:
-            return
-        changes = event.get("changes")
-        if not isinstance(changes, dict) or not changes.get("status"):
+        if self._emptied.pop(flow.id, False) is False or flow.response is None:
             return
         resp = flow.response
         if resp.stream:
@@ -422,6 +455,7 @@ class CorsAddon:
 
     @guarded
     def error(self, flow: http.HTTPFlow) -> None:
+        self._emptied.pop(flow.id, None)
         if flow.response is not None:
             # The body failed after responseheaders decided the event. Classifying the
             # request again would claim (and so steal) another pending preflight.
@@ -439,30 +473,39 @@ class CorsAddon:
 
     def _conclude(self, flow: http.HTTPFlow) -> None:
         """The flow's response headers came, or its failure: the rest of its sequence."""
-        state = self._inflight.pop(flow.id, None) or self._begin(flow, track=False)
+        passed = self._passed.pop(flow.id, None)
+        state = self._inflight.pop(flow.id, None) or self._begin(
+            flow, track=False, ahead=passed[0] if passed is not None else None
+        )
         if state is not None and (flow.response is not None or flow.error is not None):
-            self._finish(flow, state)
+            self._finish(flow, state, passed)
 
-    def _begin(self, flow: http.HTTPFlow, track: bool = True) -> FlowState | None:
-        """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin."""
+    def _begin(
+        self, flow: http.HTTPFlow, track: bool = True, ahead: FlowState | None = None
+    ) -> FlowState | None:
+        """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin.
+        `ahead`: the state a rule was matched on as the flow passed (its request as read
+        then)."""
         req = flow.request
         # The fields as the decisions see them (the values no decision reads left out):
         # exchanges that differ only in those meet the same memoized decisions.
-        headers = request_headers(req, whole=False)
+        headers = ahead.wire.headers if ahead is not None else request_headers(req, whole=False)
         origin = headers.get("origin")
         if not self.bypass.settled:
             self.bypass.observe(req.host, origin, headers.get("referer"), time.time())
         if origin is None or (self.filter is not None and not self.filter(flow)):
             return None
-        orphans, state = self._inspector(flow).start(seen(flow, self.keep_host_header, headers))
+        if ahead is not None:
+            request = Seen(ahead.wire, ahead.time, ahead.client, ahead.host, ahead.port)
+        else:
+            request = seen(flow, self.keep_host_header, headers)
+        orphans, state = self._inspector(flow).start(request)
         for pending, event in orphans:
             self._emit_orphan(pending, event)
         if state is None:
             return None
         if track:
-            self._inflight[flow.id] = state
-            if len(self._inflight) > MAX_INFLIGHT:
-                self._inflight.popitem(last=False)
+            _remember(self._inflight, flow.id, state)
         return state
 
     def _matcher(self, flow: http.HTTPFlow) -> Matcher | None:
@@ -479,40 +522,96 @@ class CorsAddon:
 
         return match
 
-    def _finish(self, flow: http.HTTPFlow, state: FlowState) -> None:
-        """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event."""
+    def _finish(self, flow: http.HTTPFlow, state: FlowState, passed: Passed | None) -> None:
+        """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event.
+        A flow whose rule acted as it passed (`passed`, batched with rules: _request,
+        _rewrite_ahead) keeps that rule, and its event describes the server's response as it
+        came."""
+        inspector = self._inspector(flow)
+        match = self._matcher(flow)
         resp = None
-        if flow.response is not None:
+        rewritten = False
+        if passed is not None:
+            ahead, before = passed
+            rule = ahead.rule
+            match = None if rule is None else lambda _state: rule
+            if ahead.answered and rule is not None:
+                inspector.answer(state, rule)
+            if before is not None and flow.response is not None:
+                resp, rewritten = before, True
+        if resp is None and flow.response is not None:
             # the proxy's own answer to a preflight is in the event whole (changes.added)
             resp = wire_response(flow.response, whole=state.answered)
         ms = None
         start = flow.request.timestamp_start
         if flow.response is not None and flow.response.timestamp_start and start:
             ms = (flow.response.timestamp_start - start) * 1000
-        done = self._inspector(flow).complete(
+        done = inspector.complete(
             state,
             flow.id,
             resp,
-            match=self._matcher(flow),
+            match=match,
             error_text=flow.error.msg if flow.error is not None else None,
             ms=ms,
         )
-        if done.rewrite is not None and flow.response is not None:
-            self._write_back(flow.response, done.rewrite)
+        if done.rewrite is not None and flow.response is not None and not rewritten:
+            self._rewrite_flow(flow, done.rewrite)
         if state.c.is_preflight:
             self._preflight_flows[flow.id] = flow
         self._emit(done.event, flow)
 
+    def _rewrite_flow(self, flow: http.HTTPFlow, rewrite: Rewrite) -> None:
+        """Apply a rule's changes to the flow's response; a changed status's body goes at
+        the response hook."""
+        assert flow.response is not None
+        if self._write_back(flow.response, rewrite):
+            _remember(self._emptied, flow.id, None)
+
     @staticmethod
-    def _write_back(out: http.Response, rewrite: Rewrite) -> None:
+    def _write_back(out: http.Response, rewrite: Rewrite) -> bool:
         """Apply a rule's changes to the mitmproxy response: to all of its fields (the
-        sequence decided on the decision fields, see _begin)."""
-        if rewrite.status is not None and rewrite.status != out.status_code:
+        sequence decided on the decision fields, see _begin). Whether the status changed."""
+        changed = rewrite.status is not None and rewrite.status != out.status_code
+        if changed:
             out.status_code = rewrite.status
             out.reason = status_codes.RESPONSES.get(rewrite.status, "")
             out.content = b""
-        fields = apply_rewrite(decoded(out.headers.fields).fields, rewrite)
-        out.headers = mitm_headers(Headers(fields))
+        out.headers = http.Headers(rewritten_fields(out.headers.fields, rewrite))
+        return changed
+
+    # -- rules as flows pass, batched (see _update_batched) ------------------------------
+
+    def _ahead(self, flow: http.HTTPFlow) -> FlowState | None:
+        """A flow's state for its rule, before the flow's turn in the batch
+        (Inspector.ahead), kept for that turn."""
+        if not _has_origin(flow.request.headers.fields):
+            return None
+        headers = request_headers(flow.request, whole=False)
+        state = self.live.ahead(seen(flow, self.keep_host_header, headers))
+        if state is not None:
+            _remember(self._passed, flow.id, (state, None))
+        return state
+
+    @guarded
+    def _rewrite_ahead(self, flow: http.HTTPFlow) -> None:
+        """Batched with rules, at the response's headers: the flow's rule rewrites the
+        response now (the browser gets it changed); the batch makes the event from the
+        server's response kept here."""
+        if self.rules is None or not flow.live or flow.response is None:
+            return
+        passed = self._passed.get(flow.id)
+        state = passed[0] if passed is not None else self._ahead(flow)
+        if state is None:
+            return
+        rule = self.live.match(state, self._matcher(flow))
+        if rule is None or state.answered:
+            _remember(self._passed, flow.id, (state, None))  # the batch matches no rule again
+            return
+        before = wire_response(flow.response, whole=False)
+        _remember(self._passed, flow.id, (state, before))
+        rewrite = rewrite_response(rule, state.facts(), before.status, before.headers.fields)
+        if rewrite is not None:
+            self._rewrite_flow(flow, rewrite)
 
     # -- batched analysis (see _update_batched) ------------------------------------------
 

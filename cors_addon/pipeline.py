@@ -227,6 +227,29 @@ class Inspector:
             engines[client] = named
         return named
 
+    def ahead(self, seen: Seen) -> FlowState | None:
+        """A flow's state as its rule sees it, before the flow's turn in the sequence (the
+        live addon's batched analysis applies a rule as the flow passes and runs the
+        sequence later). What a rule reads (FlowState.facts: host, port, path, origin,
+        method, preflight-ness, announced headers, credentials) depends neither on pairing
+        nor on the engine, so this is begin without either; nothing that spans flows is
+        read or changed. None for a request without an Origin header."""
+        wire = seen.wire
+        if "origin" not in wire.headers:
+            return None
+        profile = profile_for("auto", None)
+        return FlowState(
+            wire,
+            classify(wire, profile),
+            profile,
+            seen.client,
+            seen.time,
+            seen.host,
+            seen.port,
+            None,
+            None,
+        )
+
     # -- the sequence, in the order a proxy can run it -----------------------------------
 
     def start(self, seen: Seen) -> Started:

@@ -15,6 +15,8 @@ from .engine.decision_fields import request_decision_fields
 from .engine.decision_fields import response_decision_fields
 from .engine.memo import Memo
 from .pipeline import Seen
+from .rules import Rewrite
+from .rules import apply_rewrite
 
 
 def browser_url(flow: http.HTTPFlow, keep_host_header: bool = False) -> str:
@@ -116,6 +118,47 @@ def header_bytes(text: str) -> bytes:
 def mitm_headers(headers: Headers) -> http.Headers:
     """Engine headers as mitmproxy's, which hold bytes: the one encoder of header text."""
     return http.Headers([(header_bytes(n), header_bytes(v)) for n, v in headers.fields])
+
+
+RawFields = tuple[tuple[bytes, bytes], ...]
+# A rewrite encoded: its set fields by lower-case name, and every name it replaces or removes.
+_Encoded = tuple[dict[bytes, tuple[bytes, bytes]], frozenset[bytes]]
+_encoded_rewrites: dict[int, tuple[Rewrite, _Encoded]] = {}  # id -> (the rewrite, encoded)
+
+
+def _encoded(rewrite: Rewrite) -> _Encoded:
+    """The rewrite encoded, once per rewrite (memoized decisions hand out the same one)."""
+    hit = _encoded_rewrites.get(id(rewrite))
+    if hit is not None and hit[0] is rewrite:
+        return hit[1]
+    pending = {header_bytes(n.lower()): (header_bytes(n), header_bytes(v)) for n, v in rewrite.set}
+    encoded = pending, frozenset({*pending, *(header_bytes(n) for n in rewrite.removed)})
+    if len(_encoded_rewrites) >= 1024:
+        _encoded_rewrites.clear()
+    _encoded_rewrites[id(rewrite)] = (rewrite, encoded)  # holds it: its id is not reused
+    return encoded
+
+
+def rewritten_fields(fields: RawFields, rewrite: Rewrite) -> RawFields:
+    """mitmproxy's raw fields after a rule's rewrite: what `mitm_headers(apply_rewrite(...))`
+    makes of their decoded text, without decoding the fields the rewrite leaves alone (a
+    response's date and ids are its own: decoding them would be new work every time). An
+    ASCII name lower-cases alike as bytes and as text; any other name takes that way."""
+    pending_names, replaced = _encoded(rewrite)
+    pending = dict(pending_names)
+    out = []
+    for name, value in fields:
+        if not name.isascii():
+            break
+        n = name.lower()
+        if n in pending:
+            out.append(pending.pop(n))
+        elif n not in replaced:
+            out.append((name, value))
+    else:
+        out.extend(pending.values())
+        return tuple(out)
+    return mitm_headers(Headers(apply_rewrite(decoded(fields).fields, rewrite))).fields
 
 
 def client_id(flow: http.HTTPFlow) -> str:

@@ -354,7 +354,9 @@ async def test_batched_only_where_nothing_reads_flows_as_they_pass(cors, master,
     assert cors.addon._batch == []
 
 
-async def test_rules_or_a_new_option_end_the_batching_and_run_what_waits(cors):
+async def test_rules_with_a_filter_end_the_batching_and_run_what_waits(cors):
+    """Rules alone keep the batching (they act as flows pass); rules and a cors_filter
+    (which would choose the flows twice) end it, and what waits is analysed first."""
     as_quiet_mitmdump(cors.addon)
     cors.configure(cors_filter="~d api.test")
     assert cors.addon.batched
@@ -366,6 +368,8 @@ async def test_rules_or_a_new_option_end_the_batching_and_run_what_waits(cors):
     g = fetch("GET", extra=())
     cors.run(g, response(200))
     assert "cors" in g.metadata  # at once: one by one again
+    cors.configure(cors_filter="")
+    assert cors.addon.batched and hasattr(cors.addon, "requestheaders") is False
     cors.configure(cors_rules="")
     assert cors.addon.batched and hasattr(cors.addon, "requestheaders") is False
 

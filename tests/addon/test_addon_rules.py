@@ -12,7 +12,9 @@ import pytest
 from addon_builders import API
 from addon_builders import APP
 from addon_builders import T0
+from addon_builders import as_quiet_mitmdump
 from addon_builders import fetch
+from addon_builders import grant
 from addon_builders import make_flow
 from addon_builders import preflight
 from addon_builders import response
@@ -493,3 +495,88 @@ async def test_request_and_response_hooks_only_with_rules(cors, rules):
     assert g.response is not None and g.response.status_code == 204  # answered by the rule
     cors.configure(cors_rules="")
     assert not hasattr(cors.addon, "request") and not hasattr(cors.addon, "response")
+
+
+def _with_the_body_after_its_headers(addon, f, server, body: bytes) -> None:
+    """As the proxy runs a flow whose body it reads after the responseheaders hook (the
+    hooks each only where the addon has them, as mitmproxy dispatches them)."""
+    for hook in ("requestheaders", "request"):
+        if hasattr(addon, hook):
+            getattr(addon, hook)(f)
+    f.response = server
+    server.timestamp_start = server.timestamp_end = f.request.timestamp_start + 0.01
+    addon.responseheaders(f)
+    f.response.raw_content = body  # the body comes now, whatever the headers became
+    if hasattr(addon, "response"):
+        addon.response(f)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+async def test_a_fixed_preflight_goes_without_the_servers_body(cors, rules, batched):
+    """A 405 made a 204 must not carry the 405's body: the browser would read it as the
+    start of the next response on the connection."""
+    if batched:
+        as_quiet_mitmdump(cors.addon)
+    rules(FIX)
+    assert cors.addon.batched is batched
+    f = preflight()
+    server = response(405, [("Allow", "GET"), ("Content-Length", "18")])
+    _with_the_body_after_its_headers(cors.addon, f, server, b"Method Not Allowed")
+    assert f.response.status_code == 204 and f.response.raw_content == b""
+    assert "content-length" not in f.response.headers  # a 204 has none
+    ok = preflight(t=T0 + 1)  # a passing preflight keeps its status and its body
+    server = response(200, [("Content-Length", "2"), *grant()])
+    _with_the_body_after_its_headers(cors.addon, ok, server, b"ok")
+    assert ok.response.status_code == 200 and ok.response.raw_content == b"ok"
+    assert not cors.addon._emptied
+    cors.addon.tick(T0 + 2)  # batched, the events come now
+    assert f.metadata["cors"]["changes"]["status"] == [405, 204]
+    assert ok.metadata["cors"]["changes"] is not None  # decorated (reflected), status kept
+    assert ok.metadata["cors"]["changes"]["status"] is None
+
+
+async def test_batched_rules_answer_and_rewrite_as_flows_pass(cors, rules):
+    """Batched with rules, a flow's rule acts as it passes (the browser gets the answer or
+    the rewritten response at once); its event waits for the tick and says the same as one
+    by one."""
+    as_quiet_mitmdump(cors.addon)
+    rules(ANSWER)
+    assert cors.addon.batched and not hasattr(cors.addon, "requestheaders")
+    p = preflight()
+    assert not cors.run(p, response(500))  # answered at the proxy
+    assert p.response.status_code == 204 and p.response.headers[ACAO] == APP
+    f = fetch("PUT", t=T0 + 0.02)
+    cors.run(f, response(200))
+    assert f.response.headers[ACAO] == APP  # rewritten before it went on
+    assert cors.events == [] and "cors" not in f.metadata
+    assert cors.addon.rule_hits["answer"] == 2
+    cors.addon.tick(T0 + 0.1)
+    assert [e["flow"] for e in cors.events] == [p.id, f.id]
+    answered = p.metadata["cors"]
+    assert answered["rule"] == "answer" and answered["changes"]["answered"] is True
+    assert answered["verdict"] == "allowed" and answered["upstream"] is None
+    event = f.metadata["cors"]
+    assert event["preflight"]["flow"] == p.id  # paired with the answered preflight
+    assert event["rule"] == "answer" and event["verdict"] == "allowed"
+    assert event["changes"]["added"][ACAO] == APP
+    assert event["upstream"]["verdict"] == "blocked"  # the server alone sent no CORS
+    assert cors.addon.rule_hits["answer"] == 2  # the batch counts no rule twice
+    assert not cors.addon._passed
+
+
+async def test_batched_rules_keep_the_rule_that_acted_across_a_reload(cors, rules):
+    """A flow rewritten as it passed keeps that rule in its event, though the file changed
+    before the batch ran."""
+    as_quiet_mitmdump(cors.addon)
+    path = rules(ANSWER)
+    f = fetch("GET", extra=())
+    cors.run(f, response(200))
+    assert f.response.headers[ACAO] == APP
+    write_rules(path, STRIP)
+    cors.addon.reload()  # the next flow meets the new rules; this one waits in the batch
+    g = fetch("GET", extra=(), t=T0 + 0.5)
+    cors.run(g, response(200, [(ACAO, APP)]))
+    assert ACAO not in g.response.headers
+    cors.addon.tick(T0 + 1)
+    assert f.metadata["cors"]["rule"] == "answer" and f.metadata["cors"]["verdict"] == "allowed"
+    assert g.metadata["cors"]["rule"] == "strip" and g.metadata["cors"]["verdict"] == "blocked"

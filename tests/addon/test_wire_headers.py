@@ -13,8 +13,10 @@ from cors_addon.analyze.exchange import Exchange
 from cors_addon.analyze.replay import _synthetic_flow
 from cors_addon.engine import Headers
 from cors_addon.rules import Rewrite
+from cors_addon.rules import apply_rewrite
 from cors_addon.wire import header_bytes
 from cors_addon.wire import mitm_headers
+from cors_addon.wire import rewritten_fields
 
 raw = st.binary(max_size=40)
 
@@ -55,3 +57,47 @@ def test_addon_and_analyzer_encode_alike() -> None:
     mine = out.headers.fields
     assert flow.request.headers.fields[:2] == flow.response.headers.fields[:2] == mine
     assert out.headers.fields[0] == (b"X-\xef\xbf\xbd", b"v\xfe\xef\xbf\xbd")
+
+
+# Names a rewrite and a response may share, in any case, some not ASCII (the Kelvin sign
+# lower-cases to an ASCII "k" as text, not as bytes), with values of any bytes.
+_names = st.sampled_from(
+    [
+        "Access-Control-Allow-Origin",
+        "access-control-allow-origin",
+        "Vary",
+        "VARY",
+        "X-Request-Id",
+        "X-\u212aey",
+        "x-key",
+        "Content-Length",
+        "\u00c9tag",
+    ]
+)
+_text = st.text(max_size=12)
+
+
+@given(
+    st.lists(st.tuples(_names.map(header_bytes), raw), max_size=8),
+    st.lists(st.tuples(_names, _text), max_size=4),
+    st.lists(_names.map(str.lower), max_size=3),
+    st.sampled_from([None, 204]),
+)
+def test_a_rewrite_on_raw_fields_writes_what_the_decoded_one_would(
+    fields: list[tuple[bytes, bytes]],
+    set_fields: list[tuple[str, str]],
+    removed: list[str],
+    status: int | None,
+) -> None:
+    """The addon applies a rule's rewrite to the raw fields (wire.rewritten_fields): the same
+    bytes as decoding every field, rewriting the text and encoding it back."""
+    rewrite = Rewrite(status, tuple(set_fields), tuple(removed))
+    want = mitm_headers(Headers(apply_rewrite(Headers.from_bytes(fields).fields, rewrite)))
+    assert rewritten_fields(tuple(fields), rewrite) == want.fields
+    out, old_way = http.Response.make(200, b"body"), http.Response.make(200, b"body")
+    out.headers, old_way.headers = http.Headers(fields), http.Headers(fields)
+    assert CorsAddon._write_back(out, rewrite) is (status == 204)
+    if status == 204:
+        old_way.content = b""  # as _write_back does first (mitmproxy adjusts Content-Length)
+    old_fields = Headers.from_bytes(old_way.headers.fields).fields
+    assert out.headers.fields == mitm_headers(Headers(apply_rewrite(old_fields, rewrite))).fields

@@ -1,8 +1,10 @@
 """The golden corpus through the addon in batched mode (mitmdump -q: nothing reads a flow's
 results while it passes, so the flows are analysed together at the tick): every flow's event,
 every orphan and every JSONL log line, in order, exactly as the one-by-one run recorded them
-in tests/golden/golden.jsonl.gz. (Batched there are no terminal lines, comments or markers:
-nothing would read them.)"""
+in tests/golden/golden.jsonl.gz, inspect-only and with the rules. (Batched there are no
+terminal lines, comments or markers: nothing would read them.) With rules, a flow's rule
+answers or rewrites it as it passes: the responses the browser gets are the one-by-one
+run's, byte for byte, and so are the rules' hit counts."""
 
 from __future__ import annotations
 
@@ -13,11 +15,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from golden_corpus import load
+from golden_run import RUNS
 from golden_run import _drive
 from golden_run import _untimed
 from golden_run import read_golden
+from mitmproxy import http
 from mitmproxy.test import taddons
 
 from cors_addon import addon as addon_module
@@ -34,8 +40,31 @@ class _PlainMitmdump:
         self.options = options
 
 
-async def test_batched_analysis_gives_the_golden_events_and_log(monkeypatch: Any) -> None:
-    golden = read_golden()["inspect"]
+def _sent(f: http.HTTPFlow) -> Any:
+    """What the browser gets: the response's status, reason, fields and body."""
+    r = f.response
+    if r is None:
+        return None
+    return (r.status_code, r.reason, r.headers.fields, r.raw_content)
+
+
+async def _one_by_one(rules: Path) -> tuple[list[Any], dict[str, int]]:
+    """The responses and the rules' hit counts of the one-by-one run (the golden run's)."""
+    flows = load()
+    with taddons.context() as tctx:
+        addon = CorsAddon()
+        tctx.master.addons.add(addon)
+        tctx.configure(addon, cors_rules=str(rules))
+        assert not addon.batched
+        for f in flows:
+            _drive(addon, f)
+        addon.done()
+        return [_sent(f) for f in flows], dict(addon.rule_hits)
+
+
+@pytest.mark.parametrize("run", ["inspect", "rules"])
+async def test_batched_analysis_gives_the_golden_events_and_log(run: str, monkeypatch: Any) -> None:
+    golden = read_golden()[run]
     flows = load()
     monkeypatch.setattr(addon_module, "BATCH_MAX", 100)  # the hook's own drain runs too
     with tempfile.TemporaryDirectory() as tmp, taddons.context() as tctx:
@@ -45,7 +74,8 @@ async def test_batched_analysis_gives_the_golden_events_and_log(monkeypatch: Any
         addon._master = _PlainMitmdump(tctx.options)
         addon.annotate = False
         addon.line_level = logging.ERROR  # -q (termlog_verbosity=error): no terminal lines
-        tctx.configure(addon, cors_log=str(path))
+        rules = RUNS[run]
+        tctx.configure(addon, cors_log=str(path), cors_rules=str(rules or ""))
         assert addon.batched and not hasattr(addon, "requestheaders")
         waited = 0
         for n, f in enumerate(flows):
@@ -84,3 +114,26 @@ async def test_batched_analysis_gives_the_golden_events_and_log(monkeypatch: Any
             event = _untimed(json.loads(line))
             have.append(named.get(json.dumps(event, separators=(",", ":"))) or event)
         assert have == want
+        assert not addon._passed and not addon._inflight  # every flow's entry was taken
+        if rules is not None:
+            responses, hits = await _one_by_one(rules)
+            assert [_sent(f) for f in flows] == responses
+            assert dict(addon.rule_hits) == hits
+            assert sum(hits.values()) > 100  # the rules did act on the corpus
+
+
+async def test_batched_with_rules_needs_no_filter() -> None:
+    """A cors_filter chooses flows: batched, the rule's choice (as the flow passes) and the
+    batch's (later, with the response) could differ, so a filter turns batching off."""
+    with taddons.context() as tctx:
+        addon = CorsAddon()
+        tctx.master.addons.add(addon)
+        addon._master = _PlainMitmdump(tctx.options)
+        addon.annotate = False
+        addon.line_level = logging.ERROR
+        tctx.configure(addon, cors_rules=str(RUNS["rules"]))
+        assert addon.batched
+        tctx.configure(addon, cors_filter="~d example.com")
+        assert not addon.batched and hasattr(addon, "requestheaders")
+        tctx.configure(addon, cors_rules="")
+        assert addon.batched  # a filter alone (inspect-only) is read in the batch
