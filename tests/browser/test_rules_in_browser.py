@@ -7,7 +7,9 @@ contexts against identically scripted API routes: once on `/c/plain-<id>/r`, whi
 matches (the failure Chromium shows), and once on `/c/rule-<id>/r` (the rule at work). The JSONL
 event of the rewritten flow must name the rule, list what it changed, carry the browser's verdict
 on what it received (`allowed`), and keep in `upstream` the verdict and the exact error Chromium
-showed for the server's own response.
+showed for the server's own response. A second proxy runs the same rules under `-q` (batched
+analysis: each rule acts on its flow as it passes, the events come from the batch) and every
+rule must unblock Chromium there too.
 """
 
 from __future__ import annotations
@@ -447,3 +449,56 @@ def test_fixed_preflight_drops_the_server_body(env: BrowserEnv) -> None:
     lengths = [x.split(":", 1)[1].strip() for x in lines if x.lower().startswith("content-length:")]
     assert lengths in ([], ["0"]), lines
     assert rest == b"", rest
+
+
+@pytest.fixture(scope="module")
+def quiet_env(browser_envs: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserEnv]:
+    """The same rules under `-q` and nothing else in the proxy (no loopback guard: another
+    script turns batching off): the flows are analysed in batches, each rule acting on its
+    flow as it passes."""
+    rules = tmp_path_factory.mktemp("browser-rules-quiet") / "rules.toml"
+    rules.write_text(rules_toml())
+    argv = [
+        sys.executable, "-m", "cors_addon", "-q",
+        "--listen-host", "127.0.0.1", "-p", "{port}",
+        "--set", "confdir={confdir}", "--set", "ssl_insecure=true",
+        "--set", "cors_log={workdir}/cors.jsonl",
+        "--set", f"cors_rules={rules}",
+    ]  # fmt: skip
+    env = browser_envs.get(argv)
+    yield env
+    if hasattr(browser_envs, "release"):
+        browser_envs.release(env)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule_unblocks_chromium_batched(
+    quiet_env: BrowserEnv, case: RuleCase, validate_event: Any
+) -> None:
+    """With `-q` (batched analysis) every rule still unblocks Chromium, and its events (a
+    moment later, from the batch) name the rule and what it changed, as one by one."""
+    fixed, path = run(quiet_env, case, "rule")
+    assert fixed.js.ok, (fixed.js, fixed.cors_issues, fixed.console_errors)
+    assert not fixed.blocked and fixed.cors_errors == [], fixed.cors_issues
+    assert fixed.js.status == case.status
+    for name, value in case.read.items():
+        assert fixed.js.value["headers"][name] == value
+    if case.answered:
+        assert "OPTIONS" not in [r.method for r in fixed.requests if r.path == path]
+    has_preflight = case.stage == "preflight" or case.answered
+    fixed_events = events(quiet_env, path, lambda evs: len(evs) >= (2 if has_preflight else 1))
+    assert len(fixed_events) == (2 if has_preflight else 1), fixed_events
+    for e in fixed_events:
+        validate_event(e)
+        assert e["verdict"] == "allowed" and e["error"] is None, e
+        assert e["rule"] == (case.name if e["changes"] is not None else None), e
+    if has_preflight:
+        pf = by_type(fixed_events, "preflight")
+        assert pf["changes"]["answered"] is case.answered
+        if not case.answered:
+            assert pf["changes"]["status"] == case.status_change
+        assert by_type(fixed_events, "request")["preflight"]["flow"] == pf["flow"]
+    target = by_type(fixed_events, case.stage)
+    if not (case.answered and case.stage == "preflight"):
+        assert target["upstream"]["verdict"] == "blocked", target
+        assert set(case.changed) <= set(target["changes"]["added"]), target["changes"]
