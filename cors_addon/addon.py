@@ -140,7 +140,7 @@ Passed = tuple[FlowState, WireResponse | None]
 def _has_origin(fields: tuple[tuple[bytes, bytes], ...]) -> bool:
     """Whether raw request fields hold an Origin field (read before any decoding: most
     requests without one are no CORS request at all)."""
-    for name, _ in fields:
+    for name, _ in fields:  # noqa: SIM110 - a plain loop: no generator on every request
         if len(name) == 6 and name.lower() == b"origin":
             return True
     return False

@@ -66,7 +66,7 @@ def wire_request(
     req = flow.request
     method = req.data.method.decode("utf-8", "surrogateescape")
     if headers is None:
-        headers = decoded(req.headers.fields)
+        headers = request_headers(req)
     return WireRequest(method, browser_url(flow, keep_host_header), headers)
 
 
