@@ -299,7 +299,7 @@ class CorsAddon:
         responses came: the same events and log lines, a fraction of a second later, for
         less CPU (docs/benchmarks.md). With rules (and no cors_filter, which would choose
         the flows twice) a flow's rule still answers or rewrites it as it passes
-        (_answer_ahead, _rewrite_ahead); the batch makes its event from what was done."""
+        (_request, _rewrite_ahead); the batch makes its event from what was done."""
         batched = (
             self._master is not None
             and not self.annotate
@@ -571,10 +571,11 @@ class CorsAddon:
     def _write_back(out: http.Response, rewrite: Rewrite) -> bool:
         """Apply a rule's changes to the mitmproxy response: to all of its fields (the
         sequence decided on the decision fields, see _begin). Whether the status changed."""
-        changed = rewrite.status is not None and rewrite.status != out.status_code
-        if changed:
-            out.status_code = rewrite.status
-            out.reason = status_codes.RESPONSES.get(rewrite.status, "")
+        status = rewrite.status
+        changed = status is not None and status != out.status_code
+        if status is not None and changed:
+            out.status_code = status
+            out.reason = status_codes.RESPONSES.get(status, "")
             out.content = b""
         out.headers = http.Headers(rewritten_fields(out.headers.fields, rewrite))
         return changed
