@@ -201,7 +201,9 @@ class CorsAddon:
         self._ticker: asyncio.Task[None] | None = None
         # Batched analysis (see _update_batched): the flows that wait for the next tick.
         self.batched = False
-        self._batch: list[http.HTTPFlow] = []
+        # (flow, whether it was live when queued: mitmproxy marks a flow not live once it
+        # is done, and the batch runs later)
+        self._batch: list[tuple[http.HTTPFlow, bool]] = []
         hooktiming.install(self)  # bench only: a no-op unless CORS_ADDON_HOOK_TIMING is set
         self.requestheaders = self._requestheaders  # not while batched (_update_batched)
 
@@ -468,20 +470,26 @@ class CorsAddon:
 
     # -- the per-flow pipeline ----------------------------------------------------------
 
-    def _inspector(self, flow: http.HTTPFlow) -> Inspector:
-        return self.live if flow.live else self.replay
+    def _inspector(self, live: bool) -> Inspector:
+        return self.live if live else self.replay
 
-    def _conclude(self, flow: http.HTTPFlow) -> None:
-        """The flow's response headers came, or its failure: the rest of its sequence."""
+    def _conclude(self, flow: http.HTTPFlow, live: bool | None = None) -> None:
+        """The flow's response headers came, or its failure: the rest of its sequence.
+        `live`: whether the flow was live then (default: whether it is now)."""
+        live = flow.live if live is None else live
         passed = self._passed.pop(flow.id, None)
         state = self._inflight.pop(flow.id, None) or self._begin(
-            flow, track=False, ahead=passed[0] if passed is not None else None
+            flow, track=False, ahead=passed[0] if passed is not None else None, live=live
         )
         if state is not None and (flow.response is not None or flow.error is not None):
-            self._finish(flow, state, passed)
+            self._finish(flow, state, passed, live)
 
     def _begin(
-        self, flow: http.HTTPFlow, track: bool = True, ahead: FlowState | None = None
+        self,
+        flow: http.HTTPFlow,
+        track: bool = True,
+        ahead: FlowState | None = None,
+        live: bool | None = None,
     ) -> FlowState | None:
         """Steps 1 and 2 of the sequence: orphans on the flow's own clock, then begin.
         `ahead`: the state a rule was matched on as the flow passed (its request as read
@@ -499,7 +507,7 @@ class CorsAddon:
             request = Seen(ahead.wire, ahead.time, ahead.client, ahead.host, ahead.port)
         else:
             request = seen(flow, self.keep_host_header, headers)
-        orphans, state = self._inspector(flow).start(request)
+        orphans, state = self._inspector(flow.live if live is None else live).start(request)
         for pending, event in orphans:
             self._emit_orphan(pending, event)
         if state is None:
@@ -508,10 +516,10 @@ class CorsAddon:
             _remember(self._inflight, flow.id, state)
         return state
 
-    def _matcher(self, flow: http.HTTPFlow) -> Matcher | None:
+    def _matcher(self, flow: http.HTTPFlow, live: bool | None = None) -> Matcher | None:
         """The rules' matcher for a flow. Rules never touch flows read from a file."""
         rules = self.rules
-        if rules is None or not flow.live:
+        if rules is None or not (flow.live if live is None else live):
             return None
 
         def match(state: FlowState) -> Rule | None:
@@ -522,13 +530,15 @@ class CorsAddon:
 
         return match
 
-    def _finish(self, flow: http.HTTPFlow, state: FlowState, passed: Passed | None) -> None:
+    def _finish(
+        self, flow: http.HTTPFlow, state: FlowState, passed: Passed | None, live: bool
+    ) -> None:
         """Steps 3, 5 and 6: the rule, its rewrite (written back into the flow), the event.
         A flow whose rule acted as it passed (`passed`, batched with rules: _request,
         _rewrite_ahead) keeps that rule, and its event describes the server's response as it
         came."""
-        inspector = self._inspector(flow)
-        match = self._matcher(flow)
+        inspector = self._inspector(live)
+        match = self._matcher(flow, live)
         resp = None
         rewritten = False
         if passed is not None:
@@ -620,7 +630,7 @@ class CorsAddon:
         """A flow's response headers (or its failure) came: it waits for the batch. Nothing
         else is done here: the batch does all of it, with its code and data in the CPU's
         caches (that, not less work, halves the cost: docs/benchmarks.md)."""
-        self._batch.append(flow)
+        self._batch.append((flow, flow.live))
         if len(self._batch) >= BATCH_MAX:
             self._run_batch()
 
@@ -631,9 +641,9 @@ class CorsAddon:
         if not batch:
             return
         self._batch = []
-        for flow in batch:
+        for flow, live in batch:
             try:
-                self._conclude(flow)
+                self._conclude(flow, live)
             except Exception as e:
                 self._internal_error("the batched analysis", e)
 

@@ -387,3 +387,21 @@ async def test_batched_flows_wait_for_the_tick(cors, tmp_path):
     assert [e["flow"] for e in cors.events] == [p.id, f.id]
     assert f.metadata["cors"]["preflight"]["flow"] == p.id  # paired, as one by one
     assert [json.loads(line)["flow"] for line in path.read_text().splitlines()] == [p.id, f.id]
+
+
+async def test_batched_flows_stay_live_flows_once_done(cors):
+    """mitmproxy marks a flow not live once it is done, as a flow waiting for the batch
+    usually is: it is still analysed as the live traffic it was (paired with the live flow
+    that followed it, not with flows read from a file)."""
+    as_quiet_mitmdump(cors.addon)
+    cors.configure(cors_filter="~d api.test")
+    assert cors.addon.batched
+    p = preflight()
+    assert p.live
+    cors.run(p, response(204, grant()))
+    p.live = False  # done, before the tick
+    f = fetch("PUT", t=T0 + 0.02)
+    cors.run(f, response(200, [("Access-Control-Allow-Origin", APP)]))
+    cors.addon.tick(T0 + 0.1)
+    assert f.metadata["cors"]["preflight"]["flow"] == p.id
+    assert "missing-preflight" not in [w["code"] for w in f.metadata["cors"]["warnings"]]

@@ -80,7 +80,7 @@ async def test_batched_analysis_gives_the_golden_events_and_log(run: str, monkey
         waited = 0
         for n, f in enumerate(flows):
             _drive(addon, f)
-            assert addon._batch[-1:] == [f] or addon._batch == []  # it waits for the batch
+            assert addon._batch[-1:] == [(f, True)] or addon._batch == []  # it waits
             waited = max(waited, len(addon._batch))
             if n % EVERY == EVERY - 1:
                 addon._run_batch()
