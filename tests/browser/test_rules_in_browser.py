@@ -291,6 +291,19 @@ def run(env: BrowserEnv, case: RuleCase, prefix: str) -> tuple[CaseResult, str]:
     return result, f"/c/{case_id}/r"
 
 
+def assert_unblocked(fixed: CaseResult, case: RuleCase, path: str) -> None:
+    """With the rule, Chromium lets the page read the response (and never sent the OPTIONS
+    a rule answered at the proxy)."""
+    assert fixed.js.ok, (fixed.js, fixed.cors_issues, fixed.console_errors)
+    assert not fixed.blocked and fixed.cors_errors == [], fixed.cors_issues
+    assert fixed.js.status == case.status
+    for name, value in case.read.items():
+        assert fixed.js.value["headers"][name] == value
+    seen = [r.method for r in fixed.requests if r.path == path]
+    if case.answered:
+        assert "OPTIONS" not in seen, seen  # answered at the proxy
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule_unblocks_chromium(env: BrowserEnv, case: RuleCase, validate_event: Any) -> None:
     # Without the rule: Chromium blocks, and the addon says why, in Chromium's words.
@@ -305,14 +318,7 @@ def test_rule_unblocks_chromium(env: BrowserEnv, case: RuleCase, validate_event:
 
     # With the rule: Chromium lets the page read the response.
     fixed, fixed_path = run(env, case, "rule")
-    assert fixed.js.ok, (fixed.js, fixed.cors_issues, fixed.console_errors)
-    assert not fixed.blocked and fixed.cors_errors == [], fixed.cors_issues
-    assert fixed.js.status == case.status
-    for name, value in case.read.items():
-        assert fixed.js.value["headers"][name] == value
-    seen = [r.method for r in fixed.requests if r.path == fixed_path]
-    if case.answered:
-        assert "OPTIONS" not in seen, seen  # answered at the proxy
+    assert_unblocked(fixed, case, fixed_path)
     if case.cookie:
         actual = [r for r in fixed.actual_requests if r.path == fixed_path]
         assert actual and "sid=" in (actual[0].header("Cookie") or ""), actual
@@ -478,13 +484,7 @@ def test_rule_unblocks_chromium_batched(
     """With `-q` (batched analysis) every rule still unblocks Chromium, and its events (a
     moment later, from the batch) name the rule and what it changed, as one by one."""
     fixed, path = run(quiet_env, case, "rule")
-    assert fixed.js.ok, (fixed.js, fixed.cors_issues, fixed.console_errors)
-    assert not fixed.blocked and fixed.cors_errors == [], fixed.cors_issues
-    assert fixed.js.status == case.status
-    for name, value in case.read.items():
-        assert fixed.js.value["headers"][name] == value
-    if case.answered:
-        assert "OPTIONS" not in [r.method for r in fixed.requests if r.path == path]
+    assert_unblocked(fixed, case, path)
     has_preflight = case.stage == "preflight" or case.answered
     fixed_events = events(quiet_env, path, lambda evs: len(evs) >= (2 if has_preflight else 1))
     assert len(fixed_events) == (2 if has_preflight else 1), fixed_events
